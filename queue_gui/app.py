@@ -1,0 +1,108 @@
+"""Composition: the manager on its thread, the HTTP server beside it.
+
+The same :class:`Service` runs headless (``queue-gui --headless``) and under
+the desktop window, so a script over HTTP and the window always drive the
+very same queue.
+"""
+
+import fcntl
+import logging
+import os
+import threading
+
+from .manager.manager import Manager
+from .server.app import create_app
+from .server.serve import ServerThread
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAME = "queue-gui.lock"
+#: Generous: the first start of the worker imports bluesky and ophyd, which
+#: may be slow on a cold disk.
+READY_TIMEOUT = 120
+
+
+class ConfigurationError(Exception):
+    """A setting that cannot work; the CLI reports it and exits with 2."""
+
+
+class DataDirLock:
+    """An exclusive lock on the data directory: one queue-gui per database."""
+
+    def __init__(self, data_dir):
+        os.makedirs(data_dir, exist_ok=True)
+        self.path = os.path.join(data_dir, LOCK_NAME)
+        self._file = open(self.path, "a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._file.close()
+            raise ConfigurationError(
+                f"another queue-gui is already using the data directory {data_dir}; "
+                "stop it first or choose another --data-dir"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"{os.getpid()}\n")
+        self._file.flush()
+
+    def release(self):
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+
+
+class Service:
+    """Manager + HTTP server for one data directory.
+
+    Parameters
+    ----------
+    data_dir : str
+        Where the queue and history database lives.
+    profile_path : str or None
+        Startup profile for the worker (None: built-in simulated devices).
+    host, port : str, int
+        Address of the HTTP server (port 0: any free port).
+    api_key : str or None
+        Required from clients when given.
+    """
+
+    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None):
+        if profile_path is not None and not os.path.isfile(profile_path):
+            raise ConfigurationError(f"the profile {profile_path} does not exist")
+        self._lock = DataDirLock(data_dir)
+        try:
+            self.manager = Manager(data_dir, profile_path)
+            try:
+                self.server = ServerThread(create_app(self.manager, api_key=api_key), host, port)
+            except OSError as error:
+                raise ConfigurationError(str(error)) from None
+        except BaseException:
+            self._lock.release()
+            raise
+        self._manager_thread = threading.Thread(target=self.manager.run, name="queue-gui-manager", daemon=True)
+
+    @property
+    def url(self):
+        return self.server.url
+
+    def start(self, manager_host=None):
+        """Start the manager (on its own thread unless ``manager_host`` runs it) and serve.
+
+        ``manager_host`` is a callable that starts ``manager.run`` elsewhere
+        (the desktop app passes its ``QThread``).
+        """
+        if manager_host is None:
+            self._manager_thread.start()
+        else:
+            manager_host(self.manager)
+        if not self.manager.wait_ready(READY_TIMEOUT):
+            logger.warning("the worker has not described the profile yet; serving anyway")
+        self.server.start()
+
+    def stop(self):
+        """Stop serving, close the environment and the database, release the lock."""
+        self.server.stop()
+        self.manager.shutdown()
+        if self._manager_thread.is_alive():
+            self._manager_thread.join(30)
+        self._lock.release()

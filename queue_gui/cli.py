@@ -1,0 +1,99 @@
+"""Command line: ``queue-gui [--headless] [--host] [--port] [--data-dir] [--profile] [--api-key]``."""
+
+import argparse
+import ipaddress
+import logging
+import os
+import signal
+import sys
+import threading
+
+import platformdirs
+
+from . import __version__
+
+DEFAULT_PORT = 60610
+API_KEY_VARIABLE = "QUEUE_GUI_API_KEY"
+
+EXIT_OK = 0
+EXIT_CONFIGURATION = 2
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="queue-gui",
+        description="Queue and run bluesky plans: a desktop window and an HTTP API over one queue.",
+    )
+    parser.add_argument("--headless", action="store_true", help="run the manager and HTTP server without a window")
+    parser.add_argument("--host", default="127.0.0.1", help="address of the HTTP server (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port of the HTTP server (default: {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument(
+        "--data-dir",
+        default=platformdirs.user_data_dir("queue-gui"),
+        help="directory of the queue and history database (default: %(default)s)",
+    )
+    parser.add_argument("--profile", default=None, help="startup profile defining devices and plans (default: built-in simulated devices)")
+    parser.add_argument("--api-key", default=None, help=f"API key clients must send (default: ${API_KEY_VARIABLE})")
+    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging level (default: WARNING)")
+    parser.add_argument("--version", action="version", version=f"queue-gui {__version__}")
+    return parser
+
+
+def is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_configuration(args):
+    """The reason a configuration is refused, or None."""
+    if not is_loopback(args.host) and not args.api_key:
+        return (
+            f"refusing to serve on {args.host} without an API key: anyone on the network could run plans. "
+            f"Give --api-key (or set {API_KEY_VARIABLE}), or bind 127.0.0.1"
+        )
+    if not 0 <= args.port <= 65535:
+        return f"--port must be between 0 and 65535, not {args.port}"
+    return None
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    args.api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    problem = check_configuration(args)
+    if problem:
+        print(f"queue-gui: {problem}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    if not args.headless:
+        print(
+            "queue-gui: the desktop window is not part of this version yet; run 'queue-gui --headless'",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIGURATION
+    return run_headless(args)
+
+
+def run_headless(args):
+    """Serve until SIGINT or SIGTERM, then shut down cleanly and return 0."""
+    from .app import ConfigurationError, Service
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        service = Service(args.data_dir, args.profile, args.host, args.port, args.api_key)
+    except ConfigurationError as error:
+        print(f"queue-gui: {error}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    service.start()
+    print(f"queue-gui: serving {service.url}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        service.stop()
+    print("queue-gui: stopped", flush=True)
+    return EXIT_OK

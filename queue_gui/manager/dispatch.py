@@ -1,0 +1,56 @@
+"""One dispatch table from command names to handlers, with uniform replies.
+
+Each handler declares the parameters it knows; anything else is refused by
+name, so a typo in a client never goes unnoticed. A handler returns a dict
+(the reply's payload) or raises; any exception becomes ``{"success": False,
+"msg": ...}`` and the manager keeps running.
+"""
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+#: Parameters the ecosystem's clients send with many requests; accepted
+#: everywhere so that they never cause a refusal by themselves.
+COMMON_PARAMS = frozenset({"lock_key", "user", "user_group"})
+
+COMMANDS = {}
+
+
+class Refused(Exception):
+    """A request that does not fit the current state or names missing data."""
+
+
+def command(name, params=()):
+    """Register a manager method as the handler of ``name``."""
+
+    def register(method):
+        COMMANDS[name] = (method, frozenset(params) | COMMON_PARAMS)
+        return method
+
+    return register
+
+
+def dispatch(target, name, params):
+    """Run one command on ``target``; always returns a reply dict."""
+    entry = COMMANDS.get(name)
+    if entry is None:
+        return {"success": False, "msg": f"unknown command '{name}'"}
+    method, known = entry
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        return {"success": False, "msg": "parameters must be a JSON object"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        return {"success": False, "msg": f"unknown parameter(s) for '{name}': {', '.join(unknown)}"}
+    try:
+        reply = method(target, **params) or {}
+    except (Refused, ValueError, TypeError, IndexError) as error:
+        return {"success": False, "msg": str(error)}
+    except KeyError as error:
+        return {"success": False, "msg": str(error.args[0]) if error.args else "not found"}
+    except Exception as error:
+        logger.exception("command %s failed", name)
+        return {"success": False, "msg": f"internal error in '{name}': {type(error).__name__}: {error}"}
+    return {"success": True, "msg": "", **reply}

@@ -1,0 +1,401 @@
+"""The manager: the single source of truth for queue, history and environment.
+
+One object, one thread, one inbox. Client commands (from the HTTP server or
+the Qt window) and worker reports are put in the same inbox and handled one
+at a time, so no handler ever races another and no lock guards the state.
+Clients get a ``concurrent.futures.Future`` per command and never wait on
+the worker: the manager changes its state *before* it answers (a client
+that polls right after ``environment_open`` sees ``creating_environment``),
+and the worker's reports move it on as soon as they arrive.
+
+The manager imports neither Qt nor bluesky.
+"""
+
+import collections
+import concurrent.futures
+import logging
+import os
+import queue
+import threading
+import time
+
+from ..wire import EnvironmentState, ManagerState
+from .dispatch import Refused, command, dispatch
+from .queue_commands import QueueCommands
+from .queue_store import QueueStore, new_uid
+from .run_control import RunControl
+from .worker_client import WorkerClient
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "queue.sqlite"
+CONSOLE_BUFFER_LINES = 10000
+
+_STOP = "stop"
+_COMMAND = "command"
+_REPORT = "report"
+_EXIT = "exit"
+
+
+class Manager(QueueCommands, RunControl):
+    """Queue engine shared by the desktop window and the HTTP server.
+
+    Parameters
+    ----------
+    data_dir : str
+        Directory of the SQLite database (created when missing).
+    profile_path : str or None
+        Startup profile of the worker; None selects the built-in simulated one.
+    forward_documents : bool
+        Ask the worker to send bluesky documents (for live plots and files).
+
+    Notes
+    -----
+    :meth:`run` is the manager's thread body; any thread may host it (a
+    ``threading.Thread`` headless, a ``QThread`` under Qt). Every other public
+    method is safe to call from any thread.
+    """
+
+    def __init__(self, data_dir, profile_path=None, forward_documents=True):
+        self.data_dir = data_dir
+        self.profile_path = profile_path
+        self._forward_documents = forward_documents
+        self._inbox = queue.SimpleQueue()
+        self._listeners = []
+        self._ready = threading.Event()
+        self._finished = threading.Event()
+        self._store = None
+        self._state = ManagerState.INITIALIZING
+        self._env_exists = False
+        self._env_state = EnvironmentState.CLOSED
+        self._re_state = None
+        self._worker = None
+        self._worker_exit_expected = None  # None, "close" or "destroy"
+        self._profile_loaded = False
+        self._profile_mtime = None
+        self._profile_error_msg = None
+        self._description = None
+        self._queue_stop_pending = False
+        self._pause_pending = False
+        self._plan_queue_mode = {"loop": False, "ignore_failures": False}
+        self._runs = []
+        self._console = collections.deque(maxlen=CONSOLE_BUFFER_LINES)
+        self._uids = {name: new_uid() for name in ("plans", "devices", "run_list", "lock_info", "task_results", "console")}
+        self._last_status = None
+        self._shutting_down = False
+
+    # ------------------------------------------------------------ any thread
+    def submit(self, name, params=None):
+        """Queue a command; returns a Future resolving to the reply dict."""
+        future = concurrent.futures.Future()
+        self._inbox.put((_COMMAND, name, params, future))
+        return future
+
+    def call(self, name, params=None, timeout=30):
+        """Submit and wait for the reply (for scripts and tests, not for GUIs)."""
+        return self.submit(name, params).result(timeout)
+
+    def subscribe(self, listener):
+        """``listener(kind, payload)`` is called on the manager thread for each event.
+
+        Kinds: ``status`` (the status dict, whenever any of it changed),
+        ``console`` (one output line), ``document`` ((name, doc)). A listener
+        must return at once (emit a Qt signal, put into an asyncio queue).
+        """
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener):
+        try:
+            self._listeners.remove(listener)
+        except ValueError:
+            pass
+
+    def wait_ready(self, timeout=None):
+        """Block until the database is open and the profile was described (or failed)."""
+        return self._ready.wait(timeout)
+
+    def shutdown(self, timeout=30):
+        """Close the environment and the database; returns when the thread ended."""
+        self._inbox.put((_STOP,))
+        return self._finished.wait(timeout)
+
+    # ------------------------------------------------------------ manager thread
+    def run(self):
+        """The manager thread: open the database, start a standby worker, serve the inbox."""
+        try:
+            self._store = QueueStore(os.path.join(self.data_dir, DATABASE_NAME))
+            self._recover_interrupted_item()
+            self._plan_queue_mode = self._store.get_meta("plan_queue_mode", self._plan_queue_mode)
+            self._description = self._store.get_meta("profile_description")
+            try:
+                self._start_worker()
+            except Exception as error:
+                logger.exception("cannot start the worker process")
+                self._worker = None
+                self._profile_error_msg = f"cannot start the worker process: {error}"
+                self._set_state(ManagerState.IDLE)
+            self._serve_inbox()
+        finally:
+            self._close()
+            self._ready.set()
+            self._finished.set()
+
+    def _serve_inbox(self):
+        while True:
+            entry = self._inbox.get()
+            kind = entry[0]
+            if kind == _STOP:
+                return
+            if kind == _COMMAND:
+                _, name, params, future = entry
+                reply = dispatch(self, name, params)
+                self._publish_status()
+                if not future.set_running_or_notify_cancel():
+                    continue
+                future.set_result(reply)
+            elif kind == _REPORT:
+                self._handle_report(entry[1], entry[2])
+                self._publish_status()
+            elif kind == _EXIT:
+                self._handle_exit(entry[1], entry[2])
+                self._publish_status()
+
+    def _emit(self, kind, payload):
+        for listener in list(self._listeners):
+            try:
+                listener(kind, payload)
+            except Exception:
+                logger.exception("a manager listener failed")
+
+    def _publish_status(self):
+        status = self._status()
+        if status != self._last_status:
+            self._last_status = status
+            self._emit("status", status)
+
+    def _set_state(self, state):
+        self._state = state
+        if state is not ManagerState.INITIALIZING:
+            self._ready.set()
+
+    # ------------------------------------------------------------ status
+    @command("status")
+    def _cmd_status(self, **common):
+        return self._status()
+
+    def _status(self):
+        running = self._store.running if self._store is not None else None
+        return {
+            "msg": "queue-gui manager",
+            "items_in_queue": len(self._store) if self._store is not None else 0,
+            "items_in_history": len(self._store.history()) if self._store is not None else 0,
+            "running_item_uid": running["item_uid"] if running else None,
+            "manager_state": self._state.value,
+            "queue_stop_pending": self._queue_stop_pending,
+            "queue_autostart_enabled": False,
+            "worker_environment_exists": self._env_exists,
+            "worker_environment_state": self._env_state.value,
+            "worker_background_tasks": 0,
+            "re_state": self._re_state,
+            "ip_kernel_state": None,
+            "ip_kernel_captured": None,
+            "pause_pending": self._pause_pending,
+            "run_list_uid": self._uids["run_list"],
+            "plan_queue_uid": self._store.queue_uid if self._store is not None else None,
+            "plan_history_uid": self._store.history_uid if self._store is not None else None,
+            "devices_existing_uid": self._uids["devices"],
+            "plans_existing_uid": self._uids["plans"],
+            "devices_allowed_uid": self._uids["devices"],
+            "plans_allowed_uid": self._uids["plans"],
+            "plan_queue_mode": dict(self._plan_queue_mode),
+            "task_results_uid": self._uids["task_results"],
+            "lock_info_uid": self._uids["lock_info"],
+            "lock": {"environment": False, "queue": False},
+            "profile_error": self._profile_error_msg,
+        }
+
+    # ------------------------------------------------------------ profile data
+    @command("plans_allowed")
+    def _cmd_plans_allowed(self, **common):
+        plans = self._description["plans"] if self._description else {}
+        return {"plans_allowed": plans, "plans_allowed_uid": self._uids["plans"]}
+
+    @command("devices_allowed")
+    def _cmd_devices_allowed(self, **common):
+        devices = self._description["devices"] if self._description else {}
+        return {"devices_allowed": devices, "devices_allowed_uid": self._uids["devices"]}
+
+    @command("queue_mode_set", params=("mode",))
+    def _cmd_queue_mode_set(self, mode=None, **common):
+        if mode == "default":
+            mode = {"loop": False, "ignore_failures": False}
+        if not isinstance(mode, dict) or set(mode) - {"loop", "ignore_failures"}:
+            raise Refused("'mode' must be 'default' or an object with 'loop' and/or 'ignore_failures'")
+        if any(not isinstance(value, bool) for value in mode.values()):
+            raise Refused("the values of 'mode' must be true or false")
+        self._plan_queue_mode = {**self._plan_queue_mode, **mode}
+        self._store.set_meta("plan_queue_mode", self._plan_queue_mode)
+        return {}
+
+    @command("console_output", params=("nlines",))
+    def _cmd_console_output(self, nlines=200, **common):
+        lines = list(self._console)[-int(nlines):] if nlines else []
+        return {"text": "".join(entry["msg"] for entry in lines)}
+
+    # ------------------------------------------------------------ worker process
+    def _start_worker(self):
+        """Start a standby worker: it loads and describes the profile at once."""
+        self._profile_loaded = False
+        self._worker_exit_expected = None
+        self._worker = WorkerClient(
+            self.profile_path,
+            on_report=lambda client, msg: self._inbox.put((_REPORT, client, msg)),
+            on_exit=lambda client, code: self._inbox.put((_EXIT, client, code)),
+            forward_documents=self._forward_documents,
+        )
+        self._worker.start()
+
+    def _retire_worker(self):
+        """Replace the current (standby) worker; the old one's exit is ignored."""
+        old = self._worker
+        self._start_worker()
+        if old is not None:
+            old.kill()
+
+    def _handle_report(self, client, msg):
+        if client is not self._worker:
+            return  # a retired worker's last words
+        handler = self._REPORT_HANDLERS.get(msg.get("type"))
+        if handler is None:
+            logger.warning("unknown report from the worker: %r", msg.get("type"))
+            return
+        handler(self, msg)
+
+    def _on_profile_loaded(self, msg):
+        self._profile_loaded = True
+        self._profile_mtime = msg.get("profile_mtime")
+        self._profile_error_msg = None
+        description = msg["description"]
+        if self._description is None or description["plans"] != self._description["plans"]:
+            self._uids["plans"] = new_uid()
+        if self._description is None or description["devices"] != self._description["devices"]:
+            self._uids["devices"] = new_uid()
+        if description != self._description:
+            self._description = description
+            self._store.set_meta("profile_description", description)
+        if self._state is ManagerState.INITIALIZING:
+            self._set_state(ManagerState.IDLE)
+
+    def _on_profile_failed(self, msg):
+        self._profile_loaded = False
+        self._profile_error_msg = msg["msg"]
+        self._add_console(f"queue-gui: the startup profile failed to load: {msg['msg']}\n{msg['traceback']}")
+        if self._state is ManagerState.INITIALIZING:
+            self._set_state(ManagerState.IDLE)
+
+    def _on_console(self, msg):
+        self._add_console(msg["text"])
+
+    def _add_console(self, text):
+        entry = {"time": time.time(), "msg": text, "uid": new_uid()}
+        self._console.append(entry)
+        self._uids["console"] = entry["uid"]
+        self._emit("console", entry)
+
+    def _on_document(self, msg):
+        self._emit("document", (msg["name"], msg["doc"]))
+
+    def _handle_exit(self, client, exitcode):
+        if client is not self._worker:
+            return
+        expected = self._worker_exit_expected
+        self._worker = None
+        self._env_exists = False
+        self._re_state = None
+        self._pause_pending = False
+        self._queue_stop_pending = False
+        if expected is None:
+            reason = f"worker process died ({_describe_exit(exitcode)})"
+            logger.error(reason)
+            self._add_console(f"queue-gui: {reason}\n")
+            self._finish_interrupted_item(reason)
+            self._env_state = EnvironmentState.FAILED
+            if not self._profile_loaded and self._state is ManagerState.INITIALIZING:
+                self._profile_error_msg = reason
+        else:
+            if expected == "destroy":
+                self._finish_interrupted_item("the environment was destroyed while the plan was running")
+            self._env_state = EnvironmentState.CLOSED
+        self._set_state(ManagerState.IDLE)
+        if self._shutting_down:
+            return
+        if expected is not None or self._profile_loaded:
+            # A standby that died while loading the profile is not restarted
+            # in a loop; opening the environment will try again.
+            self._start_worker()
+
+    # ------------------------------------------------------------ crash recovery
+    def _recover_interrupted_item(self):
+        """An item left 'running' by a crash goes back to the front, recorded as unknown."""
+        if self._store.running is not None:
+            self._finish_running(
+                "unknown", "queue-gui stopped while the item was running; the outcome is unknown", back_to_front=True
+            )
+
+    def _finish_interrupted_item(self, reason):
+        if self._store.running is not None:
+            self._finish_running("failed", reason, back_to_front=True)
+
+    def _finish_running(self, exit_status, msg, back_to_front, run_uids=None, scan_ids=None):
+        now = time.time()
+        result = {
+            "exit_status": exit_status,
+            "run_uids": run_uids or [],
+            "scan_ids": scan_ids or [],
+            "time_start": self._store.running.get("properties", {}).get("time_start", now),
+            "time_stop": now,
+            "msg": msg,
+            "traceback": "",
+        }
+        return self._store.finish_running(result, back_to_front=back_to_front)
+
+    # ------------------------------------------------------------ shutdown
+    def _close(self):
+        self._shutting_down = True
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            if self._store is not None and self._store.running is not None:
+                worker.kill()
+                self._finish_running("unknown", "queue-gui was shut down while the item was running", back_to_front=True)
+            else:
+                from ..worker.protocol import Command
+
+                worker.send(Command.CLOSE_ENVIRONMENT)
+            if not worker.join(5):
+                worker.kill()
+                worker.join(5)
+        if self._store is not None:
+            self._store.close()
+
+
+def _describe_exit(exitcode):
+    if exitcode is None:
+        return "exit code unknown"
+    if exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "unknown signal"
+        return f"signal {-exitcode}, {name}"
+    return f"exit code {exitcode}"
+
+
+Manager._REPORT_HANDLERS = {
+    "profile_loaded": Manager._on_profile_loaded,
+    "profile_failed": Manager._on_profile_failed,
+    "console": Manager._on_console,
+    "document": Manager._on_document,
+    **RunControl._RUN_REPORT_HANDLERS,
+}

@@ -1,0 +1,383 @@
+"""The plan queue, the running item and the history, kept in one SQLite file.
+
+Every mutation is one transaction committed before the method returns, so a
+change the manager acknowledges survives a crash of the whole application.
+Reads are served from an in-memory mirror (a list in queue order), which keeps
+``queue_view`` of thousands of items cheap. WAL mode with
+``synchronous=NORMAL`` means a committed transaction survives the process
+dying at any moment; only a power cut may lose the last few commits, never
+corrupt the file.
+
+The store is used from one thread only (the manager's); it is not locked.
+"""
+
+import json
+import logging
+import os
+import sqlite3
+import uuid
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queue (
+    item_uid TEXT PRIMARY KEY,
+    position REAL NOT NULL,
+    item TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS running (
+    slot INTEGER PRIMARY KEY CHECK (slot = 0),
+    item TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    item TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+#: Gap between neighbouring positions when the queue is (re)numbered. Items
+#: inserted between two others take the midpoint, so renumbering is rare.
+_POSITION_STEP = 1024.0
+
+
+def new_uid():
+    """A fresh uid for items and for the ``*_uid`` change markers."""
+    return str(uuid.uuid4())
+
+
+class QueueStore:
+    """Queue, running item, history and small settings in one SQLite file.
+
+    Parameters
+    ----------
+    path : str
+        The database file; created with its tables when missing.
+
+    Attributes
+    ----------
+    queue_uid, history_uid : str
+        Change markers: a new value after every change of the queue (running
+        item included) or of the history, so clients may cache by them.
+    """
+
+    def __init__(self, path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self.path = path
+        # check_same_thread=False: the store may be created on one thread and
+        # then handed to the manager thread, which is its only user.
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._queue = []
+        self._positions = []
+        self._history = []
+        self._running = None
+        self.queue_uid = new_uid()
+        self.history_uid = new_uid()
+        self._load()
+
+    # ---------------------------------------------------------------- reading
+    def _load(self):
+        rows = self._db.execute("SELECT position, item FROM queue ORDER BY position").fetchall()
+        self._positions = [row[0] for row in rows]
+        self._queue = [json.loads(row[1]) for row in rows]
+        self._history = [json.loads(row[0]) for row in self._db.execute("SELECT item FROM history ORDER BY id")]
+        row = self._db.execute("SELECT item FROM running").fetchone()
+        self._running = json.loads(row[0]) if row else None
+
+    def items(self):
+        """The queue in order (the running item excluded). Do not mutate."""
+        return self._queue
+
+    def __len__(self):
+        return len(self._queue)
+
+    def history(self):
+        """Finished attempts, oldest first. Do not mutate."""
+        return self._history
+
+    @property
+    def running(self):
+        """The item being executed, or None."""
+        return self._running
+
+    def index_of(self, uid):
+        """Position of the item with ``uid``; ``KeyError`` naming it when absent."""
+        for index, item in enumerate(self._queue):
+            if item["item_uid"] == uid:
+                return index
+        raise KeyError(f"no item with uid '{uid}' in the queue")
+
+    def get(self, uid=None, pos=None):
+        """The item by uid or by position (``"front"``, ``"back"`` or an int)."""
+        return self._queue[self._resolve(uid, pos)]
+
+    def contains_uid(self, uid):
+        return any(item["item_uid"] == uid for item in self._queue) or (
+            self._running is not None and self._running["item_uid"] == uid
+        )
+
+    def _resolve(self, uid, pos):
+        """Index of an existing item named by exactly one of uid or pos."""
+        if uid is not None and pos is not None:
+            raise ValueError("give either an item uid or a position, not both")
+        if uid is not None:
+            return self.index_of(uid)
+        if not self._queue:
+            raise IndexError("the queue is empty")
+        if pos is None or pos == "back":
+            return len(self._queue) - 1
+        if pos == "front":
+            return 0
+        index = _int_position(pos)
+        size = len(self._queue)
+        if not -size <= index < size:
+            raise IndexError(f"position {pos} is out of range (the queue has {size} items)")
+        return index % size
+
+    def insertion_index(self, pos=None, before_uid=None, after_uid=None):
+        """Index at which a new item goes; at most one of the three may be given."""
+        given = [x for x in (pos, before_uid, after_uid) if x is not None]
+        if len(given) > 1:
+            raise ValueError("give only one of 'pos', 'before_uid' and 'after_uid'")
+        if before_uid is not None:
+            return self.index_of(before_uid)
+        if after_uid is not None:
+            return self.index_of(after_uid) + 1
+        if pos is None or pos == "back":
+            return len(self._queue)
+        if pos == "front":
+            return 0
+        index = _int_position(pos)
+        size = len(self._queue)
+        # Python's insert semantics: negative counts from the back, beyond the
+        # ends clamps to the ends.
+        if index < 0:
+            index = max(size + index + 1, 0)
+        return min(index, size)
+
+    # --------------------------------------------------------------- writing
+    def _transaction(self):
+        return _Transaction(self)
+
+    def _position_for(self, index):
+        """A position strictly between the neighbours of ``index``; renumbers if needed."""
+        before = self._positions[index - 1] if index > 0 else None
+        after = self._positions[index] if index < len(self._positions) else None
+        if before is None and after is None:
+            return 0.0
+        if before is None:
+            return after - _POSITION_STEP
+        if after is None:
+            return before + _POSITION_STEP
+        middle = (before + after) / 2
+        if before < middle < after:
+            return middle
+        self._renumber()
+        return self._position_for(index)
+
+    def _renumber(self):
+        self._positions = [i * _POSITION_STEP for i in range(len(self._queue))]
+        self._db.executemany(
+            "UPDATE queue SET position = ? WHERE item_uid = ?",
+            [(p, item["item_uid"]) for p, item in zip(self._positions, self._queue)],
+        )
+
+    def _insert(self, index, item):
+        position = self._position_for(index)
+        self._db.execute(
+            "INSERT INTO queue (item_uid, position, item) VALUES (?, ?, ?)",
+            (item["item_uid"], position, json.dumps(item)),
+        )
+        self._queue.insert(index, item)
+        self._positions.insert(index, position)
+
+    def _delete(self, index):
+        item = self._queue.pop(index)
+        self._positions.pop(index)
+        self._db.execute("DELETE FROM queue WHERE item_uid = ?", (item["item_uid"],))
+        return item
+
+    def add(self, item, pos=None, before_uid=None, after_uid=None):
+        """Insert one item; returns its index. The item must carry a new ``item_uid``."""
+        return self.add_batch([item], pos=pos, before_uid=before_uid, after_uid=after_uid)[0]
+
+    def add_batch(self, items, pos=None, before_uid=None, after_uid=None):
+        """Insert items together, in their order, all or none; returns their indices."""
+        uids = [item["item_uid"] for item in items]
+        if len(set(uids)) != len(uids) or any(self.contains_uid(uid) for uid in uids):
+            raise ValueError("an item with the same uid is already in the queue")
+        index = self.insertion_index(pos, before_uid, after_uid)
+        with self._transaction():
+            for offset, item in enumerate(items):
+                self._insert(index + offset, item)
+        self.queue_uid = new_uid()
+        return list(range(index, index + len(items)))
+
+    def remove(self, uid=None, pos=None):
+        """Remove and return one item named by uid or position (default: the back)."""
+        return self.remove_batch([uid] if uid is not None else None, pos=pos)[0]
+
+    def remove_batch(self, uids=None, pos=None):
+        """Remove items by uids (all must exist) or one by position; returns them."""
+        indices = [self.index_of(uid) for uid in uids] if uids is not None else [self._resolve(None, pos)]
+        if len(set(indices)) != len(indices):
+            raise ValueError("the same uid is listed twice")
+        with self._transaction():
+            removed = {index: self._delete_later(index) for index in indices}
+            self._compact()
+        self.queue_uid = new_uid()
+        return [removed[index] for index in indices]
+
+    def _delete_later(self, index):
+        """Delete a row but keep list indices valid until ``_compact``."""
+        item = self._queue[index]
+        self._db.execute("DELETE FROM queue WHERE item_uid = ?", (item["item_uid"],))
+        self._queue[index] = None
+        return item
+
+    def _compact(self):
+        keep = [i for i, item in enumerate(self._queue) if item is not None]
+        self._queue = [self._queue[i] for i in keep]
+        self._positions = [self._positions[i] for i in keep]
+
+    def move_batch(self, uids, pos=None, before_uid=None, after_uid=None):
+        """Move items (in the order given) to a destination; returns their new indices.
+
+        The destination is resolved after the moved items are taken out, so
+        ``before_uid``/``after_uid`` must name an item that is not moved.
+        """
+        if not uids:
+            raise ValueError("no items to move")
+        if before_uid in uids or after_uid in uids:
+            raise ValueError("an item cannot be moved relative to itself")
+        indices = [self.index_of(uid) for uid in uids]
+        if len(set(indices)) != len(indices):
+            raise ValueError("the same uid is listed twice")
+        with self._transaction():
+            items = [self._delete_later(index) for index in indices]
+            self._compact()
+            target = self.insertion_index(pos, before_uid, after_uid)
+            for offset, item in enumerate(items):
+                self._insert(target + offset, item)
+        self.queue_uid = new_uid()
+        return list(range(target, target + len(items)))
+
+    def replace(self, uid, item):
+        """Replace the item with ``uid`` by ``item`` (which may carry a new uid)."""
+        index = self.index_of(uid)
+        if item["item_uid"] != uid and self.contains_uid(item["item_uid"]):
+            raise ValueError("an item with the same uid is already in the queue")
+        with self._transaction():
+            self._db.execute(
+                "UPDATE queue SET item_uid = ?, item = ? WHERE item_uid = ?",
+                (item["item_uid"], json.dumps(item), uid),
+            )
+            self._queue[index] = item
+        self.queue_uid = new_uid()
+        return index
+
+    def clear(self):
+        """Remove every queued item (the running item stays)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM queue")
+        self._queue, self._positions = [], []
+        self.queue_uid = new_uid()
+
+    # ------------------------------------------------------ running / history
+    def start_front(self):
+        """Take the front item out of the queue and record it as running."""
+        if self._running is not None:
+            raise RuntimeError("an item is already running")
+        with self._transaction():
+            item = self._delete(0)
+            self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (json.dumps(item),))
+        self._running = item
+        self.queue_uid = new_uid()
+        return item
+
+    def set_running(self, item):
+        """Record an item that runs without being in the queue (immediate execution)."""
+        if self._running is not None:
+            raise RuntimeError("an item is already running")
+        with self._transaction():
+            self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (json.dumps(item),))
+        self._running = item
+        self.queue_uid = new_uid()
+
+    def finish_running(self, result, back_to_front):
+        """End the running item: append it with ``result`` to history, optionally requeue it.
+
+        One transaction does both, so the item is never lost nor doubled.
+        """
+        item = self._running
+        if item is None:
+            raise RuntimeError("no item is running")
+        record = dict(item, result=result)
+        with self._transaction():
+            self._db.execute("DELETE FROM running")
+            self._db.execute("INSERT INTO history (item) VALUES (?)", (json.dumps(record),))
+            if back_to_front and not any(q["item_uid"] == item["item_uid"] for q in self._queue):
+                self._insert(0, item)
+        self._running = None
+        self._history.append(record)
+        self.queue_uid = new_uid()
+        self.history_uid = new_uid()
+        return record
+
+    def clear_history(self):
+        with self._transaction():
+            self._db.execute("DELETE FROM history")
+        self._history = []
+        self.history_uid = new_uid()
+
+    # ------------------------------------------------------------ settings
+    def get_meta(self, key, default=None):
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_meta(self, key, value):
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def close(self):
+        self._db.close()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; on error roll back and reload the mirror.
+
+    Reloading keeps the in-memory lists equal to what is on disk even when a
+    failure happened half way through a batch.
+    """
+
+    def __init__(self, store):
+        self._store = store
+
+    def __enter__(self):
+        self._store._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self._store._db.execute("COMMIT")
+        else:
+            self._store._db.execute("ROLLBACK")
+            self._store._load()
+        return False
+
+
+def _int_position(pos):
+    if isinstance(pos, bool) or not isinstance(pos, int):
+        raise ValueError(f"position must be 'front', 'back' or an integer, not {pos!r}")
+    return pos

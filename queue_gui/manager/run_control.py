@@ -1,0 +1,255 @@
+"""Environment and queue execution: the manager's state machine.
+
+A mixin of :class:`queue_gui.manager.manager.Manager`. Commands check that
+they fit the current state and refuse with the reason otherwise; worker
+reports (handled in :data:`RunControl._RUN_REPORT_HANDLERS`) move the state on.
+
+Semantics kept from the seed: items added while the queue runs are run as
+part of it; a plan ended by stop, abort or halt (or that failed) goes back
+to the front of the queue and queue execution stops.
+"""
+
+import copy
+import logging
+import os
+
+from ..wire import QUEUE_STOP_INSTRUCTION, ContinueOption, EnvironmentState, ExitStatus, ItemType, ManagerState, PauseOption
+from ..worker.protocol import Command
+from .dispatch import Refused, command
+from .queue_store import new_uid
+
+logger = logging.getLogger(__name__)
+
+_EXECUTING = (ManagerState.STARTING_QUEUE, ManagerState.EXECUTING_QUEUE)
+
+
+class RunControl:
+    """Environment and run-control commands of the manager (see module docstring)."""
+
+    def _require_idle(self, action):
+        if self._state is not ManagerState.IDLE:
+            raise Refused(f"cannot {action}: the manager is {self._state.value}")
+
+    def _require_environment(self, action):
+        if not self._env_exists:
+            raise Refused(f"cannot {action}: the environment is not open")
+
+    # ------------------------------------------------------------ environment
+    @command("environment_open")
+    def _cmd_environment_open(self, **common):
+        if self._env_exists:
+            raise Refused("cannot open the environment: it is already open")
+        self._require_idle("open the environment")
+        if self._worker is None or not self._profile_loaded or self._profile_changed():
+            # Re-read the profile: it failed before, or the scientist edited it.
+            self._retire_worker()
+        self._set_state(ManagerState.CREATING_ENVIRONMENT)
+        self._env_state = EnvironmentState.INITIALIZING
+        self._worker.send(Command.OPEN_ENVIRONMENT)
+        return {"msg": "opening the environment"}
+
+    def _profile_changed(self):
+        path = self._worker.profile_path
+        if path is None or self._profile_mtime is None:
+            return False
+        try:
+            return os.stat(path).st_mtime != self._profile_mtime
+        except OSError:
+            return True
+
+    @command("environment_close")
+    def _cmd_environment_close(self, **common):
+        self._require_environment("close the environment")
+        self._require_idle("close the environment")
+        self._set_state(ManagerState.CLOSING_ENVIRONMENT)
+        self._env_state = EnvironmentState.CLOSING
+        self._worker_exit_expected = "close"
+        self._worker.send(Command.CLOSE_ENVIRONMENT)
+        return {"msg": "closing the environment"}
+
+    @command("environment_destroy")
+    def _cmd_environment_destroy(self, **common):
+        if not self._env_exists and self._state is not ManagerState.CREATING_ENVIRONMENT:
+            raise Refused("cannot destroy the environment: it is not open")
+        if self._state is ManagerState.DESTROYING_ENVIRONMENT:
+            raise Refused("the environment is already being destroyed")
+        self._set_state(ManagerState.DESTROYING_ENVIRONMENT)
+        self._env_state = EnvironmentState.CLOSING
+        self._worker_exit_expected = "destroy"
+        self._worker.kill()
+        return {"msg": "destroying the environment"}
+
+    def _on_environment_ready(self, msg):
+        self._env_exists = True
+        self._env_state = EnvironmentState.IDLE
+        self._re_state = "idle"
+        self._set_state(ManagerState.IDLE)
+
+    def _on_environment_failed(self, msg):
+        self._env_exists = False
+        self._env_state = EnvironmentState.FAILED
+        self._re_state = None
+        self._add_console(f"queue-gui: the environment could not be opened: {msg['msg']}\n{msg.get('traceback', '')}")
+        self._set_state(ManagerState.IDLE)
+
+    def _on_environment_closed(self, msg):
+        self._env_exists = False
+        self._env_state = EnvironmentState.CLOSED
+        self._re_state = None
+        # The worker exits next; its exit report starts a fresh standby.
+
+    def _on_re_state(self, msg):
+        if self._env_exists:
+            self._re_state = msg["state"]
+
+    # ------------------------------------------------------------ queue
+    @command("queue_start")
+    def _cmd_queue_start(self, **common):
+        self._require_environment("start the queue")
+        self._require_idle("start the queue")
+        if len(self._store) == 0:
+            return {"msg": "the queue is empty: nothing to run"}
+        self._set_state(ManagerState.STARTING_QUEUE)
+        self._run_next()
+        return {"msg": "the queue is starting"}
+
+    @command("queue_stop")
+    def _cmd_queue_stop(self, **common):
+        if self._state not in _EXECUTING + (ManagerState.PAUSED,):
+            raise Refused("cannot stop the queue: it is not running")
+        self._queue_stop_pending = True
+        return {"msg": "the queue stops after the current plan"}
+
+    @command("queue_stop_cancel")
+    def _cmd_queue_stop_cancel(self, **common):
+        self._queue_stop_pending = False
+        return {}
+
+    def _run_next(self):
+        """Send the front item to the worker, or end queue execution."""
+        while len(self._store) and self._store.items()[0].get("item_type") == ItemType.INSTRUCTION.value:
+            instruction = self._store.remove(pos="front")
+            if instruction["name"] == QUEUE_STOP_INSTRUCTION:
+                self._end_queue("the queue reached a queue_stop instruction")
+                return
+        if self._queue_stop_pending or len(self._store) == 0:
+            self._end_queue("")
+            return
+        item = self._store.start_front()
+        self._runs = []
+        self._uids["run_list"] = new_uid()
+        self._env_state = EnvironmentState.EXECUTING_PLAN
+        if not self._worker.send(Command.RUN_PLAN, item=item):
+            self._finish_running(ExitStatus.FAILED.value, "the worker process cannot be reached", back_to_front=True)
+            self._end_queue("")
+
+    def _end_queue(self, reason):
+        if reason:
+            self._add_console(f"queue-gui: {reason}\n")
+        self._queue_stop_pending = False
+        self._pause_pending = False
+        if self._env_exists:
+            self._env_state = EnvironmentState.IDLE
+        self._set_state(ManagerState.IDLE)
+
+    def _on_plan_started(self, msg):
+        self._set_state(ManagerState.EXECUTING_QUEUE)
+
+    def _on_plan_paused(self, msg):
+        self._pause_pending = False
+        self._set_state(ManagerState.PAUSED)
+
+    def _on_plan_finished(self, msg):
+        running = self._store.running
+        if running is None or running["item_uid"] != msg["item_uid"]:
+            logger.warning("the worker finished an item that is not running: %s", msg["item_uid"])
+            return
+        result = msg["result"]
+        status = ExitStatus(result["exit_status"])
+        ignore = status is ExitStatus.FAILED and self._plan_queue_mode.get("ignore_failures")
+        back_to_front = status is not ExitStatus.COMPLETED and not ignore
+        self._store.finish_running(result, back_to_front=back_to_front)
+        if status is ExitStatus.COMPLETED and self._plan_queue_mode.get("loop"):
+            self._store.add(dict(copy.deepcopy(running), item_uid=new_uid()), pos="back")
+        self._pause_pending = False
+        self._env_state = EnvironmentState.IDLE
+        if status is ExitStatus.COMPLETED or ignore:
+            self._run_next()
+        else:
+            self._end_queue(f"the queue stopped: the plan '{running['name']}' ended as {status.value}")
+
+    def _on_run_started(self, msg):
+        self._runs.append({"uid": msg["run_uid"], "is_open": True, "exit_status": None})
+        self._uids["run_list"] = new_uid()
+
+    def _on_run_stopped(self, msg):
+        for run in self._runs:
+            if run["uid"] == msg["run_uid"]:
+                run.update(is_open=False, exit_status=msg.get("exit_status"))
+        self._uids["run_list"] = new_uid()
+
+    @command("re_runs", params=("option",))
+    def _cmd_re_runs(self, option="active", **common):
+        if option not in ("active", "open", "closed"):
+            raise Refused("'option' must be 'active', 'open' or 'closed'")
+        runs = self._runs
+        if option == "open":
+            runs = [r for r in runs if r["is_open"]]
+        elif option == "closed":
+            runs = [r for r in runs if not r["is_open"]]
+        return {"run_list": [dict(r) for r in runs], "run_list_uid": self._uids["run_list"]}
+
+    # ------------------------------------------------------------ pause / continue
+    @command("re_pause", params=("option",))
+    def _cmd_re_pause(self, option=PauseOption.DEFERRED.value, **common):
+        try:
+            option = PauseOption(option)
+        except ValueError:
+            raise Refused(f"unknown pause option {option!r}: use 'deferred' or 'immediate'") from None
+        if self._state is ManagerState.PAUSED:
+            raise Refused("cannot pause: the plan is already paused")
+        if self._state not in _EXECUTING or self._store.running is None:
+            raise Refused("cannot pause: no plan is running")
+        self._pause_pending = True
+        self._worker.send(Command.PAUSE, option=option.value)
+        return {"msg": f"{option.value} pause requested"}
+
+    def _on_pause_failed(self, msg):
+        self._pause_pending = False
+        self._add_console(f"queue-gui: {msg['msg']}\n")
+
+    def _continue(self, option):
+        if self._state is not ManagerState.PAUSED:
+            raise Refused(f"cannot {option.value}: no plan is paused (the manager is {self._state.value})")
+        self._set_state(ManagerState.EXECUTING_QUEUE)
+        self._worker.send(Command.CONTINUE, option=option.value)
+        return {"msg": f"{option.value} requested"}
+
+    @command("re_resume")
+    def _cmd_re_resume(self, **common):
+        return self._continue(ContinueOption.RESUME)
+
+    @command("re_stop")
+    def _cmd_re_stop(self, **common):
+        return self._continue(ContinueOption.STOP)
+
+    @command("re_abort")
+    def _cmd_re_abort(self, **common):
+        return self._continue(ContinueOption.ABORT)
+
+    @command("re_halt")
+    def _cmd_re_halt(self, **common):
+        return self._continue(ContinueOption.HALT)
+
+    _RUN_REPORT_HANDLERS = {
+        "environment_ready": _on_environment_ready,
+        "environment_failed": _on_environment_failed,
+        "environment_closed": _on_environment_closed,
+        "re_state": _on_re_state,
+        "plan_started": _on_plan_started,
+        "plan_paused": _on_plan_paused,
+        "plan_finished": _on_plan_finished,
+        "pause_failed": _on_pause_failed,
+        "run_started": _on_run_started,
+        "run_stopped": _on_run_stopped,
+    }

@@ -1,0 +1,296 @@
+"""Validate queue items against the worker's description of the profile.
+
+The seed adds plans before the environment exists, and the project refuses
+unknown plans and devices at the moment they are added (not mid-queue, as
+bluesky-queueserver does). So the manager checks every item against the
+latest profile description (see :mod:`queue_gui.worker.describe`): the plan
+exists, its arguments are JSON, they bind to the plan's signature, and every
+string in a device parameter names a device.
+
+This module deliberately imports nothing from bluesky or ophyd: the manager
+process must start and validate without them.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+from typing import Any, Iterator
+
+from queue_gui.wire import QUEUE_STOP_INSTRUCTION, ItemType
+
+logger = logging.getLogger(__name__)
+
+#: Top-level keys an item record may carry (others are refused, so a typo
+#: such as ``kwarg`` is not silently dropped).
+ITEM_KEYS = frozenset(
+    {
+        "item_uid",
+        "item_type",
+        "name",
+        "args",
+        "kwargs",
+        "meta",
+        "user",
+        "user_group",
+        "result",
+        "properties",
+    }
+)
+
+#: Instructions the manager knows how to execute.
+KNOWN_INSTRUCTIONS = (QUEUE_STOP_INSTRUCTION,)
+
+_JSON_HINT = "str, number, bool, null, list, or object with string keys"
+
+#: inspect.Parameter kinds by the integer value the description carries.
+_KINDS = {
+    int(kind): kind
+    for kind in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.VAR_POSITIONAL,
+        inspect.Parameter.KEYWORD_ONLY,
+        inspect.Parameter.VAR_KEYWORD,
+    )
+}
+
+
+class ItemInvalid(ValueError):
+    """An item that cannot be queued; the message is shown to the user as is."""
+
+
+def validate_item(item: Any, description: dict[str, Any] | None) -> dict[str, Any]:
+    """Check a queue item record and return a normalized copy.
+
+    Parameters
+    ----------
+    item : dict
+        The record as a client sent it.
+    description : dict or None
+        The profile description (``{"plans": ..., "devices": ...}``).
+
+    Returns
+    -------
+    dict
+        A deep copy with ``item_type`` set and, for plans and instructions
+        alike, ``args`` (list), ``kwargs`` (dict) and ``meta`` (dict) present,
+        so every stored record has the same shape. ``item_uid`` and ``user``
+        are left to the manager.
+
+    Raises
+    ------
+    ItemInvalid
+        With a message naming what is wrong.
+    """
+    if not isinstance(item, dict):
+        raise ItemInvalid(f"an item must be an object, not {_type_name(item)}")
+    unknown = sorted(str(key) for key in item if key not in ITEM_KEYS)
+    if unknown:
+        raise ItemInvalid(
+            f"unknown item key(s): {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(ITEM_KEYS))}"
+        )
+    normalized = copy.deepcopy(item)
+    item_type = normalized.get("item_type") or ItemType.PLAN.value
+    if item_type not in tuple(t.value for t in ItemType):
+        raise ItemInvalid(
+            f"unknown item_type {item_type!r}; expected 'plan' or 'instruction'"
+        )
+    normalized["item_type"] = ItemType(item_type).value
+    for key in ("item_uid", "user", "user_group"):
+        if normalized.get(key) is not None and not isinstance(normalized[key], str):
+            raise ItemInvalid(f"item {key!r} must be a string, not {_type_name(normalized[key])}")
+    name = normalized.get("name")
+    if not isinstance(name, str) or not name:
+        raise ItemInvalid(f"an item needs a 'name' string, got {_type_name(name)}")
+    normalized["args"] = _field(normalized, "args", list, [])
+    normalized["kwargs"] = _field(normalized, "kwargs", dict, {})
+    normalized["meta"] = _field(normalized, "meta", dict, {})
+    _require_json(normalized["meta"], "meta", f"item {name!r}")
+    if normalized["item_type"] == ItemType.INSTRUCTION.value:
+        _validate_instruction(normalized)
+    else:
+        validate_plan(name, normalized["args"], normalized["kwargs"], description)
+    return normalized
+
+
+def validate_plan(
+    name: str, args: Any, kwargs: Any, description: dict[str, Any] | None
+) -> None:
+    """Check that a plan exists and that its arguments make sense for it.
+
+    Parameters
+    ----------
+    name : str
+        Plan name as exported by the profile.
+    args : list
+        Positional arguments, JSON values; device names as strings.
+    kwargs : dict
+        Keyword arguments, JSON values.
+    description : dict or None
+        The profile description from the worker.
+
+    Raises
+    ------
+    ItemInvalid
+        For an unknown plan, non-JSON or non-binding arguments, or a string
+        in a device parameter that names no device.
+    """
+    if description is None:
+        raise ItemInvalid(
+            f"cannot check plan {name!r}: the startup profile has not been "
+            "described yet (open the environment or fix the profile)"
+        )
+    plans = description.get("plans", {})
+    if name not in plans:
+        raise ItemInvalid(f"unknown plan {name!r}; available: {', '.join(sorted(plans))}")
+    if not isinstance(args, list):
+        raise ItemInvalid(f"plan {name!r}: args must be a list, not {_type_name(args)}")
+    if not isinstance(kwargs, dict):
+        raise ItemInvalid(f"plan {name!r}: kwargs must be an object, not {_type_name(kwargs)}")
+    _require_json(args, "args", f"plan {name!r}")
+    _require_json(kwargs, "kwargs", f"plan {name!r}")
+    bound = _bind(name, plans[name], args, kwargs)
+    _check_device_names(name, plans[name], bound, description.get("devices", {}))
+
+
+def signature_from_description(plan_desc: dict[str, Any]) -> inspect.Signature:
+    """Rebuild a plan's call signature (kinds and which defaults exist) from its description.
+
+    Default values are placeholders: only their presence matters for binding,
+    and the real values live in the worker.
+    """
+    parameters = []
+    for param in plan_desc.get("parameters", []):
+        try:
+            kind = _KINDS[int(param["kind"]["value"])]
+        except (KeyError, TypeError, ValueError):
+            logger.warning("parameter %r has no usable kind; assuming positional or keyword", param)
+            kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        default = param["default"] if "default" in param else inspect.Parameter.empty
+        parameters.append(inspect.Parameter(param["name"], kind, default=default))
+    return inspect.Signature(parameters)
+
+
+def _bind(
+    name: str, plan_desc: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
+) -> inspect.BoundArguments:
+    """Bind the arguments as Python would, with the plan's name in the message."""
+    try:
+        signature = signature_from_description(plan_desc)
+    except (ValueError, TypeError) as exc:
+        raise ItemInvalid(f"plan {name!r} has an unusable description: {exc}") from exc
+    try:
+        return signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ItemInvalid(f"plan {name!r}: {exc}") from exc
+
+
+def _check_device_names(
+    name: str,
+    plan_desc: dict[str, Any],
+    bound: inspect.BoundArguments,
+    devices: dict[str, Any],
+) -> None:
+    """Refuse any string in a device parameter that does not name a device."""
+    device_params = {
+        p["name"] for p in plan_desc.get("parameters", []) if p.get("convert_device_names")
+    }
+    for param_name, value in bound.arguments.items():
+        if param_name not in device_params:
+            continue
+        for text in _strings_in(value):
+            problem = _device_name_problem(text, devices)
+            if problem:
+                raise ItemInvalid(
+                    f"{problem} in parameter {param_name!r} of plan {name!r}; "
+                    f"available: {', '.join(sorted(devices))}"
+                )
+
+
+def _device_name_problem(text: str, devices: dict[str, Any]) -> str | None:
+    """Return why ``text`` is not a device name, or None when it is one.
+
+    ``motor.velocity`` is a device when ``motor`` is one; when the device's
+    components are described, the first component is checked too, so a typo
+    after the dot is caught now rather than when the plan runs.
+    """
+    if text in devices:
+        return None
+    head, _, rest = text.partition(".")
+    if head not in devices or not rest:
+        return f"unknown device {text!r}"
+    components = devices[head].get("components") if isinstance(devices[head], dict) else None
+    if components and rest.split(".", 1)[0] not in components:
+        return (
+            f"unknown device {text!r} (device {head!r} has components: "
+            f"{', '.join(sorted(components))})"
+        )
+    return None
+
+
+def _strings_in(value: Any) -> Iterator[str]:
+    """Yield every string in ``value``, looking into lists, tuples and dict values."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for element in value:
+            yield from _strings_in(element)
+    elif isinstance(value, dict):
+        for element in value.values():
+            yield from _strings_in(element)
+
+
+def _validate_instruction(item: dict[str, Any]) -> None:
+    """Accept only instructions the manager executes, and only without arguments."""
+    name = item["name"]
+    if name not in KNOWN_INSTRUCTIONS:
+        raise ItemInvalid(
+            f"unknown instruction {name!r}; known instructions: {', '.join(KNOWN_INSTRUCTIONS)}"
+        )
+    if item["args"] or item["kwargs"]:
+        raise ItemInvalid(f"instruction {name!r} takes no args or kwargs")
+
+
+def _field(item: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    """Return ``item[key]`` checked to be a ``kind``; missing or null gives ``default``."""
+    value = item.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        expected = "a list" if kind is list else "an object"
+        raise ItemInvalid(f"item {key!r} must be {expected}, not {_type_name(value)}")
+    return value
+
+
+def _require_json(value: Any, where: str, owner: str) -> None:
+    """Refuse anything that is not a plain JSON value, naming where it was found."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return
+    if isinstance(value, list):
+        for index, element in enumerate(value):
+            _require_json(element, f"{where}[{index}]", owner)
+        return
+    if isinstance(value, dict):
+        for key, element in value.items():
+            if not isinstance(key, str):
+                raise ItemInvalid(
+                    f"{owner}: {where} has a key {key!r} of type {_type_name(key)}; "
+                    "object keys must be strings"
+                )
+            _require_json(element, f"{where}[{key!r}]", owner)
+        return
+    raise ItemInvalid(
+        f"{owner}: {where} is {_type_name(value)}, which is not a JSON value ({_JSON_HINT})"
+    )
+
+
+def _type_name(value: Any) -> str:
+    """Name a value's type for messages (``a tuple``, ``None``)."""
+    if value is None:
+        return "null"
+    cls = type(value)
+    name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+    return f"a {name}"

@@ -1,0 +1,104 @@
+"""The manager's handle on one worker process.
+
+A reader thread blocks on the Pipe and hands every report to a callback the
+moment it arrives; when the pipe closes (the worker exited, was killed or
+crashed) it reaps the process and reports the exit code. The manager thus
+learns of a dead worker at once, not after a polling interval.
+"""
+
+import logging
+import multiprocessing
+import threading
+
+from ..worker.protocol import message
+
+logger = logging.getLogger(__name__)
+
+
+class WorkerClient:
+    """Start one worker process and relay its reports.
+
+    Parameters
+    ----------
+    profile_path : str or None
+        Startup profile for the worker (None: the built-in simulated one).
+    on_report : callable
+        ``on_report(client, msg)``, called on the reader thread for each report.
+    on_exit : callable
+        ``on_exit(client, exitcode)``, called once on the reader thread after
+        the process has ended (negative exit code: killed by that signal).
+    """
+
+    def __init__(self, profile_path, on_report, on_exit, forward_documents=True):
+        self.profile_path = profile_path
+        self._on_report = on_report
+        self._on_exit = on_exit
+        self._forward_documents = forward_documents
+        self._conn = None
+        self._process = None
+        self._send_lock = threading.Lock()
+
+    @property
+    def pid(self):
+        return self._process.pid if self._process is not None else None
+
+    def start(self):
+        # spawn: a fresh interpreter, no inherited threads or Qt state.
+        from ..worker.main import worker_main
+
+        context = multiprocessing.get_context("spawn")
+        parent_conn, child_conn = context.Pipe()
+        self._process = context.Process(
+            target=worker_main,
+            args=(child_conn, self.profile_path, self._forward_documents),
+            name="queue-gui-worker",
+            daemon=True,
+        )
+        self._process.start()
+        # Without closing our copy of the child's end, recv() would never see
+        # EOF when the worker dies.
+        child_conn.close()
+        self._conn = parent_conn
+        threading.Thread(target=self._read, name="queue-gui-worker-reader", daemon=True).start()
+
+    def send(self, kind, **fields):
+        """Send a command; False when the worker can no longer be reached."""
+        if self._conn is None:
+            return False
+        try:
+            with self._send_lock:
+                self._conn.send(message(kind, **fields))
+        except (OSError, ValueError) as error:
+            logger.warning("cannot reach the worker process: %s", error)
+            return False
+        return True
+
+    def kill(self):
+        """End the worker at once (SIGKILL); its reader reports the exit."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+
+    def join(self, timeout=None):
+        if self._process is not None:
+            self._process.join(timeout)
+            return not self._process.is_alive()
+        return True
+
+    def _read(self):
+        conn = self._conn
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                break
+            try:
+                self._on_report(self, msg)
+            except Exception:
+                logger.exception("error while handling a worker report")
+        self._process.join(10)
+        if self._process.is_alive():
+            # The pipe closed but the process lingers: make the end definite.
+            self._process.kill()
+            self._process.join()
+        conn.close()
+        self._on_exit(self, self._process.exitcode)

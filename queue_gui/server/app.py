@@ -1,0 +1,88 @@
+"""The FastAPI application: routers over the manager, uniform errors.
+
+Handlers are thin: they turn a request into one manager command and await
+its Future without blocking the event loop. Every answer is JSON with
+``success`` and ``msg``; malformed requests are 4xx with a ``detail`` key,
+as the bluesky clients expect; no exception of the server leaks a traceback.
+"""
+
+import asyncio
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from .auth import ApiKeyAuth
+from .limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+
+logger = logging.getLogger(__name__)
+
+#: A manager command that has not answered after this long is reported as a
+#: server-side timeout instead of hanging the client.
+COMMAND_TIMEOUT = 30.0
+
+
+async def run_command(manager, name, params=None):
+    """Submit one manager command and await its reply without blocking the loop."""
+    future = manager.submit(name, params)
+    try:
+        reply = await asyncio.wait_for(asyncio.wrap_future(future), COMMAND_TIMEOUT)
+    except asyncio.TimeoutError:
+        return JSONResponse({"success": False, "msg": f"the manager did not answer '{name}' in time"}, status_code=504)
+    return JSONResponse(reply)
+
+
+def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
+    """Build the ASGI app serving ``manager``.
+
+    Parameters
+    ----------
+    manager : queue_gui.manager.manager.Manager
+    api_key : str or None
+        When given, every request must carry ``Authorization: ApiKey <key>``.
+    max_body_bytes : int
+        Larger request bodies are refused with 413.
+    """
+    from .seed_routes import seed_router
+
+    app = FastAPI(title="queue-gui", version=__version__, description="Queue and run bluesky plans.")
+    app.state.manager = manager
+    app.include_router(seed_router(manager))
+    app.add_exception_handler(RequestValidationError, _on_invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected_error)
+    return ApiKeyAuth(BodySizeLimit(app, max_body_bytes), api_key)
+
+
+def _summarize(errors):
+    parts = []
+    for error in errors:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{location or 'body'}: {error.get('msg', 'invalid')}")
+    return "invalid request: " + "; ".join(parts)
+
+
+def _jsonable_errors(errors):
+    clean = []
+    for error in errors:
+        clean.append({k: (v if isinstance(v, (str, int, float, bool, list, type(None))) else str(v)) for k, v in error.items() if k != "ctx"})
+    return clean
+
+
+async def _on_invalid_request(request: Request, exc: RequestValidationError):
+    errors = _jsonable_errors(exc.errors())
+    return JSONResponse({"detail": errors, "success": False, "msg": _summarize(errors)}, status_code=422)
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException):
+    msg = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return JSONResponse({"detail": exc.detail, "success": False, "msg": msg}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def _on_unexpected_error(request: Request, exc: Exception):
+    logger.exception("unexpected error serving %s", request.url.path)
+    msg = f"internal server error: {type(exc).__name__}"
+    return JSONResponse({"detail": msg, "success": False, "msg": msg}, status_code=500)

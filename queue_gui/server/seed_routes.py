@@ -1,0 +1,92 @@
+"""The original bluesky-queueserver demo's endpoints, verbatim.
+
+``http POST :60610/add_to_queue plan:='{"name":"count", "args":[["det1", "det2"]]}'``
+and the rest of the seed's walk-through work as written. Each route maps to
+one manager command; the answers carry ``success`` and ``msg``.
+"""
+
+import asyncio
+from typing import Any, Optional
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from .app import run_command
+
+
+class PlanIn(BaseModel):
+    """A plan as the seed submits it; the manager checks name, devices and arguments."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str = Field(description="name of a plan of the startup profile, e.g. 'count'")
+    args: list[Any] = Field(default_factory=list, description="positional arguments; device names as strings")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments")
+
+
+class AddToQueueIn(BaseModel):
+    plan: PlanIn
+
+
+class OptionIn(BaseModel):
+    option: Optional[str] = None
+
+
+_CONTINUE_COMMANDS = {"resume": "re_resume", "abort": "re_abort", "stop": "re_stop", "halt": "re_halt"}
+
+
+def seed_router(manager):
+    """Routes of the seed demo bound to ``manager``."""
+    router = APIRouter(tags=["seed"])
+
+    @router.get("/", summary="status of the manager (same object as /api/status)")
+    async def status():
+        return await run_command(manager, "status")
+
+    @router.post("/add_to_queue", summary="append a plan to the queue")
+    async def add_to_queue(body: AddToQueueIn):
+        plan = body.plan.model_dump()
+        item = {"item_type": "plan", **plan}
+        return await run_command(manager, "queue_item_add", {"item": item})
+
+    @router.post("/pop_from_queue", summary="remove the last item of the queue and return it")
+    async def pop_from_queue():
+        return await run_command(manager, "queue_item_remove", {"pos": "back"})
+
+    @router.get("/queue_view", summary="the queue, in order")
+    async def queue_view():
+        reply = await manager_reply(manager, "queue_get")
+        return JSONResponse({"success": reply["success"], "msg": reply["msg"], "queue": reply.get("items", [])})
+
+    @router.post("/create_environment", summary="open the RunEngine environment")
+    async def create_environment():
+        return await run_command(manager, "environment_open")
+
+    @router.post("/process_queue", summary="run the queue until it is empty")
+    async def process_queue():
+        return await run_command(manager, "queue_start")
+
+    @router.post("/close_environment", summary="close the RunEngine environment")
+    async def close_environment():
+        return await run_command(manager, "environment_close")
+
+    @router.post("/re_pause", summary="pause the running plan ('immediate' or 'deferred')")
+    async def re_pause(body: Optional[OptionIn] = Body(None)):
+        option = body.option if body and body.option is not None else "deferred"
+        return await run_command(manager, "re_pause", {"option": option})
+
+    @router.post("/re_continue", summary="resume, abort, stop or halt the paused plan")
+    async def re_continue(body: Optional[OptionIn] = Body(None)):
+        option = body.option if body else None
+        name = _CONTINUE_COMMANDS.get(option)
+        if name is None:
+            choices = ", ".join(_CONTINUE_COMMANDS)
+            return JSONResponse({"success": False, "msg": f"unknown option {option!r}: use one of {choices}"})
+        return await run_command(manager, name)
+
+    return router
+
+
+async def manager_reply(manager, name, params=None):
+    """The reply dict itself, for routes that reshape it."""
+    return await asyncio.wrap_future(manager.submit(name, params))

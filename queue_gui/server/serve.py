@@ -1,0 +1,59 @@
+"""Run uvicorn in a background thread of this process.
+
+The socket is bound here, in the caller's thread, so that a port already in
+use is reported at once with a clear message and ``--port 0`` yields the
+chosen port before anything is printed. uvicorn in a thread installs no
+signal handlers; the owner stops it with :meth:`ServerThread.stop`.
+"""
+
+import logging
+import socket
+import threading
+
+import uvicorn
+
+logger = logging.getLogger(__name__)
+
+
+class ServerThread:
+    """Serve an ASGI app on ``host:port`` from a daemon thread.
+
+    Parameters
+    ----------
+    app : ASGI application
+    host : str
+    port : int
+        0 picks a free port; read it back from :attr:`port`.
+    """
+
+    def __init__(self, app, host="127.0.0.1", port=60610):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind((host, port))
+        except OSError as error:
+            self._socket.close()
+            raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        self._socket.listen(2048)
+        self.host = host
+        self.port = self._socket.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name="queue-gui-http", daemon=True)
+
+    @property
+    def url(self):
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self):
+        self._thread.start()
+
+    def _run(self):
+        self._server.run(sockets=[self._socket])
+
+    def stop(self, timeout=5):
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._socket.close()

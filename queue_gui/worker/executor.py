@@ -1,0 +1,171 @@
+"""The RunEngine and the execution of one queue item at a time.
+
+Everything here runs on the worker's main thread, because the RunEngine
+installs signal handlers and ``RE(plan)`` must be called where they may be
+installed. The one exception is :meth:`Executor.request_pause`, which the
+pipe-reader thread calls while ``RE(plan)`` is blocking the main thread:
+``RunEngine.request_pause`` schedules itself on the RunEngine's own loop and
+is safe from another thread.
+"""
+
+import logging
+import time
+import traceback
+
+from ..wire import EXIT_STATUS_OF_CONTINUE, ContinueOption, ExitStatus
+from .protocol import Report, message
+from .resolve import build_plan
+
+logger = logging.getLogger(__name__)
+
+
+class Executor:
+    """Owns the RunEngine of an open environment and runs plans on it.
+
+    Parameters
+    ----------
+    send : callable
+        Thread-safe function sending one report to the manager.
+    profile : queue_gui.worker.profile.Profile or None
+        The loaded startup profile; None when it failed to load.
+    profile_error : tuple of (str, str) or None
+        Message and traceback of the profile failure, reported when an
+        environment is requested anyway.
+    forward_documents : bool
+        Send every document to the manager (for live plots and files).
+    """
+
+    def __init__(self, send, profile, profile_error=None, forward_documents=True):
+        self._send = send
+        self._profile = profile
+        self._profile_error = profile_error
+        self._forward_documents = forward_documents
+        self.RE = None
+        self._item = None
+        self._attempt = None
+
+    # ------------------------------------------------------------ environment
+    def open_environment(self):
+        if self.RE is not None:
+            self._send(message(Report.ENVIRONMENT_READY))
+            return
+        if self._profile is None:
+            msg, tb = self._profile_error or ("no profile is loaded", "")
+            self._send(message(Report.ENVIRONMENT_FAILED, msg=f"the startup profile failed: {msg}", traceback=tb))
+            return
+        try:
+            self.RE = self._create_run_engine()
+        except Exception as error:
+            self.RE = None
+            self._send(message(Report.ENVIRONMENT_FAILED, msg=_describe(error), traceback=traceback.format_exc()))
+            return
+        self._send(message(Report.ENVIRONMENT_READY))
+
+    def _create_run_engine(self):
+        from bluesky import RunEngine
+
+        # No context managers: the worker ignores SIGINT (the manager owns
+        # shutdown), and RE's own SIGINT handler would fight that.
+        RE = RunEngine({}, context_managers=[])
+        # ProxyString does not unpickle on the other side of a Pipe: send str.
+        RE.state_hook = lambda new, old: self._send(message(Report.RE_STATE, state=str(new)))
+        RE.subscribe(self._on_document)
+        hook = self._profile.run_engine_hook
+        if hook is not None:
+            hook(RE)
+        return RE
+
+    def close_environment(self):
+        self.RE = None
+        self._send(message(Report.ENVIRONMENT_CLOSED))
+
+    # ------------------------------------------------------------ documents
+    def _on_document(self, name, doc):
+        attempt = self._attempt
+        if name == "start" and attempt is not None:
+            attempt["run_uids"].append(doc["uid"])
+            if doc.get("scan_id") is not None:
+                attempt["scan_ids"].append(doc["scan_id"])
+            self._send(message(Report.RUN_STARTED, run_uid=doc["uid"], scan_id=doc.get("scan_id")))
+        elif name == "stop":
+            self._send(message(Report.RUN_STOPPED, run_uid=doc["run_start"], exit_status=doc.get("exit_status")))
+        if self._forward_documents:
+            self._send(message(Report.DOCUMENT, name=name, doc=doc))
+
+    # ------------------------------------------------------------ plans
+    def run_plan(self, item):
+        """Start executing ``item``; returns when it finished or paused."""
+        if self.RE is None:
+            self._finish(item, ExitStatus.FAILED, "the environment is not open", "", attempt=_new_attempt())
+            return
+        self._item, self._attempt = item, _new_attempt()
+        try:
+            plan = build_plan(self._profile, None, item["name"], item.get("args", []), item.get("kwargs", {}))
+        except Exception as error:
+            self._finish(item, ExitStatus.FAILED, _describe(error), traceback.format_exc())
+            return
+        self._send(message(Report.PLAN_STARTED, item_uid=item["item_uid"], time_start=self._attempt["time_start"]))
+        self._drive(lambda: self.RE(plan), ExitStatus.COMPLETED)
+
+    def continue_plan(self, option):
+        """Resume, abort, stop or halt the paused plan."""
+        option = ContinueOption(option)
+        if self.RE is None or self._item is None or self.RE.state != "paused":
+            state = self.RE.state if self.RE is not None else "closed"
+            self._send(message(Report.CONSOLE, text=f"queue-gui: cannot {option.value}: the RunEngine is {state}\n"))
+            return
+        if option is ContinueOption.RESUME:
+            self._drive(self.RE.resume, ExitStatus.COMPLETED)
+        else:
+            # The stop document of a stopped run says "success"; the scientist
+            # asked for a stop, so that is what the history records.
+            action = getattr(self.RE, option.value)
+            self._drive(action, EXIT_STATUS_OF_CONTINUE[option])
+
+    def request_pause(self, option):
+        """Called from the pipe-reader thread while the main thread is in ``RE(...)``."""
+        RE = self.RE
+        if RE is None or RE.state not in ("running",):
+            state = RE.state if RE is not None else "closed"
+            self._send(message(Report.PAUSE_FAILED, msg=f"cannot pause: the RunEngine is {state}"))
+            return
+        try:
+            RE.request_pause(defer=(option == "deferred"))
+        except Exception as error:
+            self._send(message(Report.PAUSE_FAILED, msg=f"cannot pause: {_describe(error)}"))
+
+    def _drive(self, call, exit_status_if_returned):
+        from bluesky.utils import RunEngineInterrupted
+
+        try:
+            call()
+        except RunEngineInterrupted:
+            self._send(message(Report.PLAN_PAUSED, item_uid=self._item["item_uid"]))
+            return
+        except BaseException as error:  # a plan may raise anything, even SystemExit
+            self._finish(self._item, ExitStatus.FAILED, _describe(error), traceback.format_exc())
+            return
+        self._finish(self._item, exit_status_if_returned, "", "")
+
+    def _finish(self, item, exit_status, msg, tb, attempt=None):
+        attempt = attempt or self._attempt
+        result = {
+            "exit_status": ExitStatus(exit_status).value,
+            "run_uids": attempt["run_uids"],
+            "scan_ids": attempt["scan_ids"],
+            "time_start": attempt["time_start"],
+            "time_stop": time.time(),
+            "msg": msg,
+            "traceback": tb,
+        }
+        self._item, self._attempt = None, None
+        self._send(message(Report.PLAN_FINISHED, item_uid=item["item_uid"], result=result))
+
+
+def _new_attempt():
+    return {"run_uids": [], "scan_ids": [], "time_start": time.time()}
+
+
+def _describe(error):
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -1,0 +1,135 @@
+"""Entry point of the worker process (the ``spawn`` target).
+
+The worker starts as a *standby*: it imports bluesky, loads the startup
+profile and describes its plans and devices at once, so the manager can
+validate items before any environment exists. Opening the environment then
+only has to create the RunEngine.
+
+Two threads: the main thread executes commands that need the RunEngine
+(which must run where it may install signal handlers); a reader thread
+blocks on ``recv()`` and hands those commands over through a queue, except
+``pause``, which it performs itself because the main thread is inside
+``RE(plan)`` exactly when a pause is wanted.
+"""
+
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+import traceback
+
+from .console import ConsoleStream
+from .protocol import Command, Report, message
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class _Channel:
+    """The worker's end of the Pipe, safe to send on from any thread."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def send(self, msg):
+        with self._lock:
+            self._conn.send(msg)
+
+    def recv(self):
+        return self._conn.recv()
+
+
+def worker_main(conn, profile_path=None, forward_documents=True):
+    """Run the worker until the environment is closed or the manager goes away.
+
+    Parameters
+    ----------
+    conn : multiprocessing.connection.Connection
+        This process's end of the Pipe.
+    profile_path : str or None
+        Startup profile; None selects the built-in simulated profile.
+    forward_documents : bool
+        Send every bluesky document to the manager.
+    """
+    # Ctrl-C reaches the whole process group; the manager decides when the
+    # worker ends and tells it through the Pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    channel = _Channel(conn)
+    sys.stdout = ConsoleStream(channel.send)
+    sys.stderr = ConsoleStream(channel.send)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True)
+
+    profile, profile_error = _load_profile(channel, profile_path)
+
+    from .executor import Executor
+
+    executor = Executor(channel.send, profile, profile_error, forward_documents)
+    commands = queue.SimpleQueue()
+    reader = threading.Thread(target=_read_commands, args=(channel, executor, commands), daemon=True)
+    reader.start()
+    _execute_commands(commands, executor)
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def _load_profile(channel, profile_path):
+    from .describe import describe_profile
+    from .profile import load_profile
+
+    try:
+        profile = load_profile(profile_path)
+        description = describe_profile(profile)
+    except BaseException as error:  # a profile may even call sys.exit()
+        msg = f"{type(error).__name__}: {error}"
+        tb = traceback.format_exc()
+        channel.send(message(Report.PROFILE_FAILED, msg=msg, traceback=tb))
+        return None, (msg, tb)
+    mtime = _mtime(profile.path)
+    channel.send(message(Report.PROFILE_LOADED, description=description, profile_path=profile.path, profile_mtime=mtime))
+    return profile, None
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def _read_commands(channel, executor, commands):
+    """Pipe-reader thread: blocks on ``recv()``; pause acts at once."""
+    while True:
+        try:
+            msg = channel.recv()
+        except (EOFError, OSError):
+            # The manager is gone: nobody can control a plan any more.
+            commands.put(_STOP)
+            return
+        if msg.get("type") == Command.PAUSE.value:
+            executor.request_pause(msg.get("option", "deferred"))
+        else:
+            commands.put(msg)
+
+
+def _execute_commands(commands, executor):
+    """Main thread: one RunEngine command at a time, until close or EOF."""
+    while True:
+        msg = commands.get()
+        if msg is _STOP:
+            return
+        kind = msg.get("type")
+        if kind == Command.OPEN_ENVIRONMENT.value:
+            executor.open_environment()
+        elif kind == Command.RUN_PLAN.value:
+            executor.run_plan(msg["item"])
+        elif kind == Command.CONTINUE.value:
+            executor.continue_plan(msg["option"])
+        elif kind == Command.CLOSE_ENVIRONMENT.value:
+            executor.close_environment()
+            return
+        else:
+            logger.error("queue-gui worker: unknown command %r", kind)
