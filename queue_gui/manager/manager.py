@@ -110,6 +110,12 @@ class Manager(QueueCommands, RunControl):
         except ValueError:
             pass
 
+    @property
+    def worker_pid(self):
+        """Process id of the current worker (standby or environment), or None."""
+        worker = self._worker
+        return worker.pid if worker is not None else None
+
     def wait_ready(self, timeout=None):
         """Block until the database is open and the profile was described (or failed)."""
         return self._ready.wait(timeout)

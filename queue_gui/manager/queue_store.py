@@ -157,8 +157,8 @@ class QueueStore:
             return 0
         index = _int_position(pos)
         size = len(self._queue)
-        # Python's insert semantics: negative counts from the back, beyond the
-        # ends clamps to the ends.
+        # Negative positions count from the back as in ``get`` (-1 puts the
+        # item last, where ``get(pos=-1)`` finds it); beyond the ends clamps.
         if index < 0:
             index = max(size + index + 1, 0)
         return min(index, size)

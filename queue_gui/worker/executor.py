@@ -43,6 +43,7 @@ class Executor:
         self.RE = None
         self._item = None
         self._attempt = None
+        self._awaiting_start = None
 
     # ------------------------------------------------------------ environment
     def open_environment(self):
@@ -67,8 +68,7 @@ class Executor:
         # No context managers: the worker ignores SIGINT (the manager owns
         # shutdown), and RE's own SIGINT handler would fight that.
         RE = RunEngine({}, context_managers=[])
-        # ProxyString does not unpickle on the other side of a Pipe: send str.
-        RE.state_hook = lambda new, old: self._send(message(Report.RE_STATE, state=str(new)))
+        RE.state_hook = self._on_state
         RE.subscribe(self._on_document)
         hook = self._profile.run_engine_hook
         if hook is not None:
@@ -78,6 +78,15 @@ class Executor:
     def close_environment(self):
         self.RE = None
         self._send(message(Report.ENVIRONMENT_CLOSED))
+
+    def _on_state(self, new, old):
+        # ProxyString does not unpickle on the other side of a Pipe: send str.
+        self._send(message(Report.RE_STATE, state=str(new)))
+        if new == "running" and self._awaiting_start is not None:
+            # Reported only now, when the RunEngine really runs, so that a
+            # pause requested right after 'plan_started' finds it running.
+            item_uid, self._awaiting_start = self._awaiting_start, None
+            self._send(message(Report.PLAN_STARTED, item_uid=item_uid, time_start=self._attempt["time_start"]))
 
     # ------------------------------------------------------------ documents
     def _on_document(self, name, doc):
@@ -104,7 +113,7 @@ class Executor:
         except Exception as error:
             self._finish(item, ExitStatus.FAILED, _describe(error), traceback.format_exc())
             return
-        self._send(message(Report.PLAN_STARTED, item_uid=item["item_uid"], time_start=self._attempt["time_start"]))
+        self._awaiting_start = item["item_uid"]
         self._drive(lambda: self.RE(plan), ExitStatus.COMPLETED)
 
     def continue_plan(self, option):
@@ -158,7 +167,7 @@ class Executor:
             "msg": msg,
             "traceback": tb,
         }
-        self._item, self._attempt = None, None
+        self._item, self._attempt, self._awaiting_start = None, None, None
         self._send(message(Report.PLAN_FINISHED, item_uid=item["item_uid"], result=result))
 
 

@@ -1,0 +1,259 @@
+"""Shared helpers of the benchmark scripts (stdlib only at import time).
+
+The worker process is started with multiprocessing *spawn*, which re-imports
+the main script in the child. Everything heavy (httpx, bluesky, queue_gui)
+is therefore imported inside functions, so the benchmarks do not slow down
+the worker they measure.
+
+Waiting is event driven: :class:`StatusWatcher` follows the manager's
+``status`` events (``Manager.subscribe``) with a ``threading.Condition`` and
+stamps each event with ``time.perf_counter()`` on arrival, on the manager
+thread. A measured interval ends at that stamp, not when the benchmark thread
+happens to wake up.
+"""
+
+import argparse
+import contextlib
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+#: Generous limit for any single wait; a benchmark that hits it is broken.
+WAIT_TIMEOUT = 60.0
+
+
+class StatusWatcher:
+    """Every status event of a manager, time-stamped, with waits on predicates.
+
+    Parameters
+    ----------
+    manager : queue_gui.manager.manager.Manager
+    """
+
+    def __init__(self, manager):
+        self._condition = threading.Condition()
+        self._events = []  # (perf_counter stamp, status dict)
+        self._manager = manager
+        manager.subscribe(self._on_event)
+
+    def _on_event(self, kind, payload):
+        if kind != "status":
+            return
+        stamp = time.perf_counter()
+        with self._condition:
+            self._events.append((stamp, payload))
+            self._condition.notify_all()
+
+    def close(self):
+        self._manager.unsubscribe(self._on_event)
+
+    def mark(self):
+        """A position in the event list: later waits only look at newer events."""
+        with self._condition:
+            return len(self._events)
+
+    @property
+    def status(self):
+        with self._condition:
+            return self._events[-1][1] if self._events else None
+
+    def wait(self, predicate, after=None, timeout=WAIT_TIMEOUT, what="the expected status"):
+        """Wait for a status event satisfying ``predicate``; returns ``(stamp, status)``.
+
+        ``after`` (from :meth:`mark`) restricts the search to events that
+        arrived later, so that a status seen before an action cannot satisfy
+        a wait for that action's effect. Without it, the latest status
+        counts too.
+        """
+        found = []
+
+        with self._condition:
+            start = max((len(self._events) - 1) if after is None else after, 0)
+
+            def match():
+                for index in range(start, len(self._events)):
+                    if predicate(self._events[index][1]):
+                        found.append(self._events[index])
+                        return True
+                return False
+
+            if not self._condition.wait_for(match, timeout):
+                last = self._events[-1][1] if self._events else None
+                raise TimeoutError(f"timed out after {timeout} s waiting for {what}; last status: {_brief(last)}")
+        return found[0]
+
+
+def _brief(status):
+    if status is None:
+        return None
+    keys = ("manager_state", "items_in_queue", "items_in_history", "worker_environment_exists",
+            "worker_environment_state", "re_state", "pause_pending")
+    return {key: status.get(key) for key in keys}
+
+
+class ProfileLoadedProbe:
+    """Signals when the manager has received a worker's ``profile_loaded`` report.
+
+    The status object does not show whether the standby worker has finished
+    loading the profile, so no status event marks that moment. This probe
+    wraps the manager's report handler on the instance (the benchmark's own
+    instrumentation; the engine is not changed) and counts the reports.
+    """
+
+    def __init__(self, manager):
+        self._condition = threading.Condition()
+        self.count = 0
+        self.stamp = None
+        handlers = dict(type(manager)._REPORT_HANDLERS)
+        original = handlers["profile_loaded"]
+
+        def wrapped(mgr, msg):
+            original(mgr, msg)
+            with self._condition:
+                self.count += 1
+                self.stamp = time.perf_counter()
+                self._condition.notify_all()
+
+        handlers["profile_loaded"] = wrapped
+        manager._REPORT_HANDLERS = handlers
+
+    def wait_beyond(self, count, timeout=WAIT_TIMEOUT):
+        """Wait until more than ``count`` profiles were loaded; returns the stamp."""
+        with self._condition:
+            if not self._condition.wait_for(lambda: self.count > count, timeout):
+                raise TimeoutError("timed out waiting for the standby worker to load the profile")
+            return self.stamp
+
+
+@contextlib.contextmanager
+def running_service():
+    """A real ``Service`` (manager + HTTP on 127.0.0.1, any free port), always stopped."""
+    from queue_gui.app import Service
+
+    service = Service(data_dir=tempfile.mkdtemp(prefix="queue-gui-bench-"), port=0)
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def http_client(service):
+    """A keep-alive client; ``trust_env=False`` so no proxy setting gets in the way."""
+    import httpx
+
+    return httpx.Client(base_url=service.url, timeout=30.0, trust_env=False)
+
+
+def check(reply, what):
+    """Raise when an HTTP reply is not a success."""
+    reply.raise_for_status()
+    body = reply.json()
+    if not body.get("success", False):
+        raise RuntimeError(f"{what} was refused: {body.get('msg')}")
+    return body
+
+
+def machine_info():
+    """CPU, Python and library versions, load: what the figures depend on."""
+    import bluesky
+    import ophyd
+
+    info = {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "bluesky": bluesky.__version__,
+        "ophyd": ophyd.__version__,
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+    for name in ("fastapi", "uvicorn", "httpx"):
+        try:
+            info[name] = __import__(name).__version__
+        except Exception:
+            info[name] = "?"
+    return info
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def ms(seconds):
+    return seconds * 1000.0
+
+
+def fmt_ms(seconds, digits=2):
+    return f"{seconds * 1000.0:.{digits}f} ms"
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile (p99 of 1000 values is the 990th smallest)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered) - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def row(what, measured, target, reference, passed=None, value=None):
+    """One result line; ``passed`` None means informational (no target)."""
+    return {
+        "what": what,
+        "measured": measured,
+        "target": target,
+        "reference": reference,
+        "result": "info" if passed is None else ("PASS" if passed else "FAIL"),
+        "value": value,
+    }
+
+
+def markdown_table(rows):
+    lines = [
+        "| what | measured | target | bare RunEngine / reference | result |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['what']} | {r['measured']} | {r['target']} | {r['reference']} | {r['result']} |")
+    return "\n".join(lines)
+
+
+def parse_args(description, argv=None):
+    """The scripts' one option: ``--json PATH`` (used by run_all.py)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--json", help="also write the results to this file (for run_all.py)")
+    return parser.parse_args(argv)
+
+
+def report(title, rows, notes=(), json_path=None):
+    """Print the table and notes on stdout; optionally write them as JSON for run_all."""
+    print(f"## {title}\n")
+    print(markdown_table(rows))
+    for note in notes:
+        print(f"\n- {note}")
+    print()
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"title": title, "rows": rows, "notes": list(notes), "machine": machine_info()}, f, indent=1)
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def say(text):
+    """Progress on stderr, so that stdout stays the table."""
+    print(text, file=sys.stderr, flush=True)

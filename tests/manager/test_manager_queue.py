@@ -1,0 +1,215 @@
+"""The manager running real plans in a real worker process."""
+
+import os
+import signal
+
+import pytest
+
+from tests.conftest import RunningManager
+
+
+def wait_for_open_run(engine):
+    """Wait (on status events) until the running plan has opened its run."""
+    while True:
+        uid = engine.call("status")["run_list_uid"]
+        runs = engine.ok("re_runs", option="open")["run_list"]
+        if runs:
+            return runs
+        engine.watch.wait(lambda s: s["run_list_uid"] != uid, 10, "a run to open")
+
+
+def test_queue_runs_to_completion_and_records_history(engine):
+    first = engine.add("count", ["det1", "det2"])
+    second = engine.add("scan", ["det1", "det2"], "motor", -1, 1, 5)
+    engine.open_environment()
+    status = engine.run_queue()
+
+    assert status["items_in_queue"] == 0
+    history = engine.history()
+    assert [h["item_uid"] for h in history] == [first["item_uid"], second["item_uid"]]
+    for record in history:
+        result = record["result"]
+        assert result["exit_status"] == "completed"
+        assert len(result["run_uids"]) == 1
+        assert result["scan_ids"] and result["time_stop"] >= result["time_start"]
+        assert result["msg"] == "" and result["traceback"] == ""
+    assert history[1]["result"]["scan_ids"][0] == history[0]["result"]["scan_ids"][0] + 1
+
+
+def test_items_added_while_the_queue_runs_are_run_as_part_of_it(engine):
+    engine.add("long_count", ["det1"], num=10, delay=0.05)
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    added = engine.add("count", ["det2"])
+    engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 2, 30, "both plans")
+    history = engine.history()
+    assert history[-1]["item_uid"] == added["item_uid"]
+    assert history[-1]["result"]["exit_status"] == "completed"
+
+
+def test_empty_queue_start_is_a_valid_no_op(engine):
+    engine.open_environment()
+    reply = engine.ok("queue_start")
+    assert "empty" in reply["msg"]
+    assert engine.call("status")["manager_state"] == "idle"
+
+
+def test_queue_stop_instruction_stops_execution(engine):
+    engine.add("count", ["det1"])
+    engine.ok("queue_item_add", item={"item_type": "instruction", "name": "queue_stop"})
+    after = engine.add("count", ["det2"])
+    engine.open_environment()
+    engine.run_queue()
+    assert [h["name"] for h in engine.history()] == ["count"]
+    assert [item["item_uid"] for item in engine.queue()] == [after["item_uid"]]
+
+
+def test_stop_pending_ends_queue_after_the_current_plan(engine):
+    engine.add("long_count", ["det1"], num=10, delay=0.05)
+    rest = engine.add("count", ["det1"])
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    engine.ok("queue_stop")
+    assert engine.call("status")["queue_stop_pending"] is True
+    status = engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1, 30)
+    assert status["queue_stop_pending"] is False
+    assert [item["item_uid"] for item in engine.queue()] == [rest["item_uid"]]
+
+
+@pytest.mark.parametrize("option", ["immediate", "deferred"])
+def test_pause_then_resume_completes_the_plan(engine, option):
+    item = engine.add("long_count", ["det1"], num=20, delay=0.05)
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    reply = engine.ok("re_pause", option=option)
+    assert option in reply["msg"]
+    paused = engine.watch.wait_state("paused", re_state="paused")
+    assert paused["running_item_uid"] == item["item_uid"]
+    assert paused["pause_pending"] is False
+    engine.ok("re_resume")
+    engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1, 30)
+    assert engine.history()[0]["result"]["exit_status"] == "completed"
+    assert engine.queue() == []
+
+
+@pytest.mark.parametrize("option, exit_status", [("re_abort", "aborted"), ("re_stop", "stopped"), ("re_halt", "halted")])
+def test_abort_stop_halt_keep_the_plan_first_and_stop_the_queue(engine, option, exit_status):
+    item = engine.add("long_count", ["det1"], num=40, delay=0.05)
+    later = engine.add("count", ["det1"])
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    wait_for_open_run(engine)
+    engine.ok("re_pause", option="immediate")
+    engine.watch.wait_state("paused")
+    engine.ok(option)
+    engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1, 30)
+
+    assert [q["item_uid"] for q in engine.queue()] == [item["item_uid"], later["item_uid"]]
+    record = engine.history()[0]
+    assert record["item_uid"] == item["item_uid"]
+    assert record["result"]["exit_status"] == exit_status
+    assert len(record["result"]["run_uids"]) == 1
+    status = engine.call("status")
+    assert status["worker_environment_exists"] is True and status["re_state"] == "idle"
+
+
+def test_failing_plan_is_recorded_with_its_traceback_and_kept(engine):
+    item = engine.add("failing_plan", message="motor limit hit")
+    engine.add("count", ["det1"])
+    engine.open_environment()
+    engine.run_queue()
+    record = engine.history()[0]
+    assert record["result"]["exit_status"] == "failed"
+    assert "motor limit hit" in record["result"]["msg"]
+    assert "RuntimeError: motor limit hit" in record["result"]["traceback"]
+    assert "failing_plan" in record["result"]["traceback"]
+    assert engine.queue()[0]["item_uid"] == item["item_uid"], "the failed plan stays first; the queue stops"
+    assert len(engine.queue()) == 2
+
+
+def test_ignore_failures_mode_runs_on(engine):
+    engine.ok("queue_mode_set", mode={"ignore_failures": True})
+    engine.add("failing_plan")
+    engine.add("count", ["det1"])
+    engine.open_environment()
+    engine.run_queue()
+    assert [h["result"]["exit_status"] for h in engine.history()] == ["failed", "completed"]
+    assert engine.queue() == []
+
+
+def test_plan_output_reaches_the_console(engine):
+    engine.add("chatty_plan", text="alignment done at 12.5 keV")
+    engine.open_environment()
+    engine.run_queue()
+    assert "alignment done at 12.5 keV" in engine.ok("console_output")["text"]
+
+
+def test_killed_worker_is_reported_and_the_item_is_not_lost(engine):
+    item = engine.add("long_count", ["det1"], num=200, delay=0.05)
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    os.kill(engine.manager.worker_pid, signal.SIGKILL)
+
+    status = engine.watch.wait_state("idle", worker_environment_exists=False)
+    assert status["worker_environment_state"] == "failed"
+    assert status["re_state"] is None
+    assert [q["item_uid"] for q in engine.queue()] == [item["item_uid"]]
+    record = engine.history()[0]
+    assert record["result"]["exit_status"] == "failed"
+    assert "worker process died (signal 9" in record["result"]["msg"]
+
+    engine.open_environment()
+    engine.run_queue()
+    assert engine.history()[-1]["result"]["exit_status"] == "completed"
+
+
+def test_destroy_environment_kills_the_worker_and_keeps_the_item(engine):
+    item = engine.add("long_count", ["det1"], num=200, delay=0.05)
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    engine.ok("environment_destroy")
+    status = engine.watch.wait_state("idle", worker_environment_exists=False)
+    assert status["worker_environment_state"] == "closed"
+    assert engine.queue()[0]["item_uid"] == item["item_uid"]
+    assert engine.history()[0]["result"]["exit_status"] == "failed"
+    engine.open_environment()
+
+
+def test_close_and_reopen_environment(engine):
+    engine.open_environment()
+    engine.ok("environment_close")
+    status = engine.watch.wait_state("idle", worker_environment_exists=False)
+    assert status["worker_environment_state"] == "closed"
+    engine.open_environment()
+    engine.add("count", ["det1"])
+    engine.run_queue()
+    assert engine.history()[0]["result"]["exit_status"] == "completed"
+
+
+def test_queue_and_history_survive_a_restart(data_dir):
+    from tests.conftest import TEST_PROFILE
+
+    first = RunningManager(data_dir, TEST_PROFILE)
+    try:
+        done = first.add("count", ["det1"])
+        first.open_environment()
+        first.run_queue()
+        waiting = [first.add("count", ["det2"]), first.add("scan", ["det1"], "motor", 0, 1, 3)]
+        first.ok("queue_item_move", uid=waiting[1]["item_uid"], pos_dest="front")
+    finally:
+        first.stop()
+
+    second = RunningManager(data_dir, TEST_PROFILE)
+    try:
+        assert [q["item_uid"] for q in second.queue()] == [waiting[1]["item_uid"], waiting[0]["item_uid"]]
+        assert [h["item_uid"] for h in second.history()] == [done["item_uid"]]
+        status = second.call("status")
+        assert status["items_in_queue"] == 2 and status["items_in_history"] == 1
+    finally:
+        second.stop()
