@@ -107,10 +107,13 @@ def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
         wait_until(url, lambda s: s["manager_state"] == "executing_queue")
     finally:
         children = psutil.Process(process.pid).children()
-        process.kill()  # the whole application dies: no chance to clean up
+        process.kill()  # the application dies: no chance to clean up
         process.wait(30)
-        for child in children:
+        # Its worker notices the closed pipe, aborts the plan and ends.
+        gone, alive = psutil.wait_procs(children, timeout=30)
+        for child in alive:
             child.kill()
+        assert not alive, "the worker outlived the application"
 
     process, url = launch(data_dir)
     try:

@@ -131,6 +131,14 @@ class Executor:
             action = getattr(self.RE, option.value)
             self._drive(action, EXIT_STATUS_OF_CONTINUE[option])
 
+    def abandon(self):
+        """The manager is gone: end a paused plan with cleanup rather than leave it."""
+        if self.RE is not None and self.RE.state == "paused":
+            try:
+                self.RE.abort("queue-gui manager went away")
+            except Exception:
+                logger.exception("abort after losing the manager failed")
+
     def request_pause(self, option):
         """Called from the pipe-reader thread while the main thread is in ``RE(...)``."""
         RE = self.RE

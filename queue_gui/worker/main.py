@@ -34,10 +34,17 @@ class _Channel:
     def __init__(self, conn):
         self._conn = conn
         self._lock = threading.Lock()
+        self.closed = False
 
     def send(self, msg):
+        """Send, or drop the message once the manager is gone (nobody listens)."""
         with self._lock:
-            self._conn.send(msg)
+            if self.closed:
+                return
+            try:
+                self._conn.send(msg)
+            except (OSError, ValueError):
+                self.closed = True
 
     def recv(self):
         return self._conn.recv()
@@ -106,7 +113,11 @@ def _read_commands(channel, executor, commands):
         try:
             msg = channel.recv()
         except (EOFError, OSError):
-            # The manager is gone: nobody can control a plan any more.
+            # The manager is gone: nobody can control a plan any more. Pause
+            # it at once; the main thread then aborts it (cleanup runs, the
+            # run is closed as aborted) and the process ends.
+            channel.closed = True
+            executor.request_pause("immediate")
             commands.put(_STOP)
             return
         if msg.get("type") == Command.PAUSE.value:
@@ -120,6 +131,7 @@ def _execute_commands(commands, executor):
     while True:
         msg = commands.get()
         if msg is _STOP:
+            executor.abandon()
             return
         kind = msg.get("type")
         if kind == Command.OPEN_ENVIRONMENT.value:

@@ -1,0 +1,69 @@
+"""Startup profiles that fail, and profiles that are fixed afterwards."""
+
+import os
+import textwrap
+
+from tests.conftest import RunningManager
+
+GOOD_PROFILE = textwrap.dedent(
+    """
+    from ophyd.sim import det1, motor
+    from bluesky.plans import count, scan
+
+    def configure_run_engine(RE):
+        RE.md["beamline"] = "test-bl"
+    """
+)
+
+
+def write(path, text):
+    path.write_text(text)
+    # A new modification time even on file systems with coarse timestamps.
+    stat = os.stat(path)
+    os.utime(path, (stat.st_atime, stat.st_mtime + 10))
+
+
+def test_profile_that_raises_fails_opening_with_its_traceback(tmp_path):
+    profile = tmp_path / "beamline.py"
+    write(profile, "from ophyd.sim import det1\nraise RuntimeError('cannot reach the undulator')\n")
+    engine = RunningManager(str(tmp_path / "data"), str(profile))
+    try:
+        status = engine.call("status")
+        assert status["manager_state"] == "idle"
+        assert "cannot reach the undulator" in status["profile_error"]
+        reply = engine.call("queue_item_add", item={"name": "count", "args": [["det1"]]})
+        assert reply["success"] is False and "cannot reach the undulator" in reply["msg"]
+
+        engine.ok("environment_open")
+        status = engine.watch.wait(lambda s: s["worker_environment_state"] == "failed", 30)
+        assert status["manager_state"] == "idle" and status["worker_environment_exists"] is False
+        console = engine.ok("console_output")["text"]
+        assert "RuntimeError: cannot reach the undulator" in console
+        assert "Traceback" in console
+
+        write(profile, GOOD_PROFILE)
+        documents = []
+        engine.manager.subscribe(lambda kind, payload: documents.append(payload) if kind == "document" else None)
+        engine.open_environment()
+        engine.add("count", ["det1"])
+        engine.run_queue()
+        assert engine.history()[0]["result"]["exit_status"] == "completed"
+        assert engine.call("status")["profile_error"] is None
+        names = [name for name, _ in documents]
+        assert names[0] == "start" and names[-1] == "stop" and "event" in names
+        assert documents[0][1]["beamline"] == "test-bl", "configure_run_engine ran on the new RunEngine"
+    finally:
+        engine.stop()
+
+
+def test_profile_defines_what_can_be_queued(tmp_path):
+    profile = tmp_path / "small.py"
+    write(profile, GOOD_PROFILE)
+    engine = RunningManager(str(tmp_path / "data"), str(profile))
+    try:
+        assert sorted(engine.ok("plans_allowed")["plans_allowed"]) == ["count", "scan"]
+        assert sorted(engine.ok("devices_allowed")["devices_allowed"]) == ["det1", "motor"]
+        reply = engine.call("queue_item_add", item={"name": "count", "args": [["det2"]]})
+        assert reply["success"] is False and "available: det1, motor" in reply["msg"]
+    finally:
+        engine.stop()
