@@ -20,8 +20,9 @@ environment only has to create the RunEngine.
 * close: ``POST /close_environment`` to closed and idle; standby ready again:
   from the close request to the new standby's ``profile_loaded`` report.
 
-Bare RunEngine: ``RunEngine({}, context_managers=[])`` in this process (the
-first one of the process, then the median of five more), and a fresh
+Bare RunEngine: ``RunEngine({}, context_managers=[])`` in this process, with
+bluesky and ophyd.sim already imported as in the standby worker (the first
+one of the process, then the median of five more), and a fresh
 interpreter importing bluesky and ophyd.sim and creating a RunEngine (the
 floor of a cold open). Target: open <= 1.0 s; bluesky-queueserver 0.0.25
 takes about 1.5 s.
@@ -95,6 +96,8 @@ def measure_service():
 
 
 def measure_bare():
+    """In-process RunEngine creation, after the imports the worker's profile does."""
+    import ophyd.sim  # noqa: F401  (the profile's devices; RunEngine() would import ophyd otherwise)
     from bluesky import RunEngine
 
     start = time.perf_counter()

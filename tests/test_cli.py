@@ -43,8 +43,8 @@ def test_headless_serves_and_exits_cleanly_on_sigterm_and_sigint(data_dir):
         worker = psutil.Process(process.pid).children()
         assert httpx.get(url + "/").json()["manager_state"] == "idle"
         assert finish(process, signum) == 0
-        for child in worker:
-            assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, "the worker ends with the app"
+        _, alive = psutil.wait_procs(worker, timeout=15)
+        assert not alive, "the worker (and multiprocessing's helper) end with the app"
 
 
 def test_console_script_is_installed():
