@@ -75,12 +75,15 @@ class StatusWatcher:
         found = []
 
         with self._condition:
-            start = max((len(self._events) - 1) if after is None else after, 0)
+            # Each event is tested once, however often the waiter wakes up.
+            position = [max((len(self._events) - 1) if after is None else after, 0)]
 
             def match():
-                for index in range(start, len(self._events)):
-                    if predicate(self._events[index][1]):
-                        found.append(self._events[index])
+                while position[0] < len(self._events):
+                    event = self._events[position[0]]
+                    position[0] += 1
+                    if predicate(event[1]):
+                        found.append(event)
                         return True
                 return False
 

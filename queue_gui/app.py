@@ -85,17 +85,19 @@ class Service:
     def url(self):
         return self.server.url
 
-    def start(self, manager_host=None):
+    def start(self, manager_host=None, wait=True):
         """Start the manager (on its own thread unless ``manager_host`` runs it) and serve.
 
         ``manager_host`` is a callable that starts ``manager.run`` elsewhere
-        (the desktop app passes its ``QThread``).
+        (the desktop app passes its ``QThread``). ``wait=False`` serves at
+        once instead of waiting for the profile description (a window must
+        not block); until it arrives, plans are refused with that reason.
         """
         if manager_host is None:
             self._manager_thread.start()
         else:
             manager_host(self.manager)
-        if not self.manager.wait_ready(READY_TIMEOUT):
+        if wait and not self.manager.wait_ready(READY_TIMEOUT):
             logger.warning("the worker has not described the profile yet; serving anyway")
         self.server.start()
 
@@ -105,4 +107,8 @@ class Service:
         self.manager.shutdown()
         if self._manager_thread.is_alive():
             self._manager_thread.join(30)
+        self.release()
+
+    def release(self):
+        """Release the data directory (after the manager has stopped)."""
         self._lock.release()

@@ -69,12 +69,21 @@ def main(argv=None):
         print(f"queue-gui: {problem}", file=sys.stderr)
         return EXIT_CONFIGURATION
     if not args.headless:
-        print(
-            "queue-gui: the desktop window is not part of this version yet; run 'queue-gui --headless'",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIGURATION
+        return run_desktop(args)
     return run_headless(args)
+
+
+def run_desktop(args):
+    """The window, with the manager on a QThread and the server beside it."""
+    from .app import ConfigurationError
+
+    try:
+        from .qt.app import run_gui
+
+        return run_gui(args)
+    except ConfigurationError as error:
+        print(f"queue-gui: {error}", file=sys.stderr)
+        return EXIT_CONFIGURATION
 
 
 def run_headless(args):

@@ -48,6 +48,15 @@ class RunControl:
         self._worker.send(Command.OPEN_ENVIRONMENT)
         return {"msg": "opening the environment"}
 
+    @command("profile_reload")
+    def _cmd_profile_reload(self, **common):
+        """Re-read the startup profile (a new standby worker describes it)."""
+        if self._env_exists:
+            raise Refused("cannot reload the profile: close the environment first")
+        self._require_idle("reload the profile")
+        self._retire_worker()
+        return {"msg": "reloading the startup profile"}
+
     def _profile_changed(self):
         path = self._worker.profile_path
         if path is None or self._profile_mtime is None:

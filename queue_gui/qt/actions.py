@@ -1,0 +1,98 @@
+"""Run-control and environment actions: icons, tooltips, shortcuts, enablement.
+
+Each action sends one manager command; whether it is enabled follows the
+pushed manager status through :func:`queue_gui.qt.run_state.allowed_actions`,
+so a button is never clickable when the manager would refuse it.
+"""
+
+from qtpy.QtCore import QObject
+from qtpy.QtGui import QKeySequence
+from qtpy.QtWidgets import QAction, QStyle
+
+from .run_state import allowed_actions
+
+#: name: (text, standard icon, shortcut, tooltip, manager command, params)
+RUN_ACTIONS = {
+    "start_queue": ("Start queue", QStyle.SP_MediaPlay, "F5", "Run the queue from the top until it is empty", "queue_start", None),
+    "stop_queue": ("Stop after plan", QStyle.SP_MediaSkipForward, "Shift+F5", "Stop the queue when the current plan ends (toggle)", None, None),
+    "pause_deferred": ("Pause", QStyle.SP_MediaPause, "F6", "Pause at the next checkpoint of the plan", "re_pause", {"option": "deferred"}),
+    "pause_immediate": ("Pause now", QStyle.SP_MediaPause, "Shift+F6", "Pause the plan immediately", "re_pause", {"option": "immediate"}),
+    "resume": ("Resume", QStyle.SP_MediaSeekForward, "F7", "Resume the paused plan", "re_resume", None),
+    "stop": ("Stop", QStyle.SP_MediaStop, "F8", "End the paused plan cleanly; it stays first in the queue (recorded 'stopped')", "re_stop", None),
+    "abort": ("Abort", QStyle.SP_BrowserStop, "Shift+F8", "End the paused plan, marking the run aborted; it stays first in the queue", "re_abort", None),
+    "halt": ("Halt", QStyle.SP_DialogCancelButton, "Ctrl+F8", "Emergency stop: end the paused plan without cleanup", "re_halt", None),
+}
+
+ENVIRONMENT_ACTIONS = {
+    "environment_open": ("&Open", QStyle.SP_DialogOpenButton, "Ctrl+E", "Create the RunEngine environment from the startup profile", "environment_open", None),
+    "environment_close": ("&Close", QStyle.SP_DialogCloseButton, "Ctrl+Shift+E", "Close the RunEngine environment cleanly", "environment_close", None),
+    "environment_destroy": ("&Destroy…", QStyle.SP_MessageBoxCritical, None, "Kill the worker process at once (a running plan is interrupted)", "environment_destroy", None),
+    "profile_reload": ("&Reload profile", QStyle.SP_BrowserReload, None, "Read the startup profile again (devices and plans)", "profile_reload", None),
+}
+
+
+class ControlActions(QObject):
+    """The QActions of the toolbar and the Environment menu.
+
+    Parameters
+    ----------
+    bridge : queue_gui.qt.bridge.ManagerBridge
+    parent : QWidget
+        Owner of the actions (the main window); it provides icons and dialogs.
+    confirm : callable
+        ``confirm(title, text) -> bool``, asked before destroying the environment.
+    """
+
+    def __init__(self, bridge, parent, confirm):
+        super().__init__(parent)
+        self._bridge = bridge
+        self._confirm = confirm
+        self.actions = {}
+        for name, spec in {**RUN_ACTIONS, **ENVIRONMENT_ACTIONS}.items():
+            self.actions[name] = self._make(name, *spec)
+        self.actions["stop_queue"].setCheckable(True)
+        self.actions["stop_queue"].triggered.connect(self._slot_stop_queue_toggled)
+        bridge.status_changed.connect(self.update_from_status)
+        self.update_from_status({})
+
+    def _make(self, name, text, icon, shortcut, tooltip, command, params):
+        parent = self.parent()
+        action = QAction(parent.style().standardIcon(icon), text, parent)
+        action.setObjectName(f"action_{name}")
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            tooltip = f"{tooltip} ({shortcut})"
+        action.setToolTip(tooltip)
+        action.setStatusTip(tooltip)
+        if command is not None:
+            if name == "environment_destroy":
+                action.triggered.connect(self._slot_destroy)
+            else:
+                action.triggered.connect(lambda checked=False, c=command, p=params: self._bridge.request(c, p))
+        return action
+
+    def _slot_stop_queue_toggled(self, checked):
+        self._bridge.request("queue_stop" if checked else "queue_stop_cancel")
+
+    def _slot_destroy(self):
+        question = (
+            "Destroy the RunEngine environment?\n\nThe worker process is killed at once; "
+            "a running plan is interrupted without cleanup and goes back to the front of the queue."
+        )
+        if self._confirm("Destroy environment", question):
+            self._bridge.request("environment_destroy")
+
+    def update_from_status(self, status):
+        allowed = allowed_actions(status)
+        for name, action in self.actions.items():
+            action.setEnabled(name in allowed)
+        stop = self.actions["stop_queue"]
+        stop.blockSignals(True)
+        stop.setChecked(bool(status.get("queue_stop_pending")))
+        stop.blockSignals(False)
+
+    def run_actions(self):
+        return [self.actions[name] for name in RUN_ACTIONS]
+
+    def environment_actions(self):
+        return [self.actions[name] for name in ENVIRONMENT_ACTIONS]

@@ -1,0 +1,125 @@
+"""The only place where the Qt window meets the manager.
+
+The manager calls its listeners on the manager thread; here such a call only
+emits a signal (``_on_<event>``), and a slot on the GUI thread
+(``_slot_<event>``) does the rest. Requests from the GUI become manager
+commands whose Futures resolve on the manager thread; their replies come
+back the same way. Nothing on the GUI thread ever waits for the manager.
+
+The queue and the history are reloaded only when their ``*_uid`` in the
+pushed status changes, and at most one reload of each is in flight: a burst
+of a thousand additions over HTTP costs the GUI a handful of reloads.
+"""
+
+import logging
+
+from qtpy.QtCore import QObject, Signal, Slot
+
+logger = logging.getLogger(__name__)
+
+
+class ManagerBridge(QObject):
+    """Qt signals for manager events, and non-blocking requests to it.
+
+    Parameters
+    ----------
+    manager : queue_gui.manager.manager.Manager
+    """
+
+    status_changed = Signal(dict)
+    queue_changed = Signal(list, dict)  # queued items, running item ({} when none)
+    history_changed = Signal(list)  # oldest first
+    description_changed = Signal(dict, dict)  # plans, devices
+    console_received = Signal(dict)
+    reply_received = Signal(str, dict)  # command name, reply
+
+    _status_pushed = Signal(dict)
+    _reply_ready = Signal(str, object, object)
+
+    def __init__(self, manager, parent=None):
+        super().__init__(parent)
+        self._manager = manager
+        self.status = {}
+        self._seen = {}
+        self._in_flight = set()
+        self._dirty = set()
+        self._status_pushed.connect(self._slot_status)
+        self._reply_ready.connect(self._slot_reply)
+        manager.subscribe(self._on_manager_event)
+
+    def close(self):
+        self._manager.unsubscribe(self._on_manager_event)
+
+    # ------------------------------------------------------------ any thread
+    def _on_manager_event(self, kind, payload):
+        if kind == "status":
+            self._status_pushed.emit(payload)
+        elif kind == "console":
+            self.console_received.emit(payload)
+
+    def request(self, name, params=None, on_reply=None):
+        """Send a command; ``on_reply(reply)`` runs later on the GUI thread."""
+        future = self._manager.submit(name, params)
+        future.add_done_callback(lambda done: self._reply_ready.emit(name, _result(done), on_reply))
+        return future
+
+    # ------------------------------------------------------------ GUI thread
+    @Slot(str, object, object)
+    def _slot_reply(self, name, reply, on_reply):
+        if on_reply is not None:
+            try:
+                on_reply(reply)
+            except Exception:
+                logger.exception("handling the reply to %s failed", name)
+        self.reply_received.emit(name, reply)
+
+    @Slot(dict)
+    def _slot_status(self, status):
+        self.status = status
+        self.status_changed.emit(status)
+        self._reload_if_changed("plan_queue_uid", "queue_get", self._slot_queue_loaded)
+        self._reload_if_changed("plan_history_uid", "history_get", self._slot_history_loaded)
+        self._reload_if_changed("plans_allowed_uid", "plans_allowed", self._slot_plans_loaded)
+
+    def refresh(self):
+        """Ask for the status; everything else follows from its uids."""
+        self.request("status", on_reply=lambda reply: self._slot_status({k: v for k, v in reply.items() if k != "success"}))
+
+    def _reload_if_changed(self, uid_key, command, on_reply):
+        uid = self.status.get(uid_key)
+        if uid is None or self._seen.get(uid_key) == uid:
+            return
+        self._seen[uid_key] = uid
+        if command in self._in_flight:
+            self._dirty.add(command)
+            return
+        self._in_flight.add(command)
+        self.request(command, on_reply=lambda reply: self._finish_reload(command, reply, on_reply))
+
+    def _finish_reload(self, command, reply, on_reply):
+        self._in_flight.discard(command)
+        if reply.get("success"):
+            on_reply(reply)
+        if command in self._dirty:
+            self._dirty.discard(command)
+            self._in_flight.add(command)
+            self.request(command, on_reply=lambda again: self._finish_reload(command, again, on_reply))
+
+    def _slot_queue_loaded(self, reply):
+        self.queue_changed.emit(reply["items"], reply.get("running_item") or {})
+
+    def _slot_history_loaded(self, reply):
+        self.history_changed.emit(reply["items"])
+
+    def _slot_plans_loaded(self, reply):
+        self.request(
+            "devices_allowed",
+            on_reply=lambda devices: self.description_changed.emit(reply["plans_allowed"], devices.get("devices_allowed", {})),
+        )
+
+
+def _result(future):
+    try:
+        return future.result()
+    except Exception as error:  # the manager stopped before answering
+        return {"success": False, "msg": f"no answer from the manager: {error}"}

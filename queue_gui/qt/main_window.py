@@ -1,0 +1,339 @@
+"""The main window: queue view, run-control toolbar, Environment menu, docks.
+
+The window renders what the manager pushes through the
+:class:`~queue_gui.qt.bridge.ManagerBridge` and turns gestures into manager
+commands; it never changes the queue on its own and never waits for an
+answer. Refusals are shown where the gesture happened (the plan editor, the
+status bar) and in the console.
+"""
+
+import json
+import logging
+
+from qtpy.QtCore import QSettings, Qt
+from qtpy.QtGui import QKeySequence
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QAction,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+)
+
+from .actions import ControlActions
+from .history_model import HistoryModel
+from .queue_model import QueueModel, configure_queue_view
+from .widgets.console import ConsoleWidget
+from .widgets.history_panel import HistoryPanel
+from .widgets.plan_editor import PlanEditor
+
+logger = logging.getLogger(__name__)
+
+QUEUE_FILE_FORMAT = "queue-gui queue"
+QUEUE_FILE_VERSION = 1
+
+
+def ask(parent, title, text):
+    """A yes/no question; the default answer is No."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    return answer == QMessageBox.Yes
+
+
+class MainWindow(QMainWindow):
+    """The desktop window of queue-gui.
+
+    Parameters
+    ----------
+    bridge : queue_gui.qt.bridge.ManagerBridge
+    server_url : str or None
+        Shown in the status bar, so the scientist knows where scripts connect.
+    settings : QSettings or None
+        Where geometry and dock layout are remembered.
+    """
+
+    def __init__(self, bridge, server_url=None, settings=None):
+        super().__init__()
+        self.bridge = bridge
+        self.server_url = server_url
+        self.confirm = lambda title, text: ask(self, title, text)
+        self._settings = settings if settings is not None else QSettings("queue-gui", "queue-gui")
+        self.setWindowTitle("queue-gui")
+        self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text))
+        self._build_queue_view()
+        self._build_docks()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self._connect_bridge()
+        self._restore_layout()
+
+    # ------------------------------------------------------------ building
+    def _build_queue_view(self):
+        self.queue_model = QueueModel(request_move=self._request_move, parent=self)
+        self.queue_view = QListView(self)
+        self.queue_view.setObjectName("queue_view")
+        self.queue_view.setModel(self.queue_model)
+        configure_queue_view(self.queue_view)
+        self.queue_view.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.queue_view.customContextMenuRequested.connect(self._slot_queue_context_menu)
+        self.queue_view.doubleClicked.connect(self._slot_edit_selected)
+        self.setCentralWidget(self.queue_view)
+
+    def _build_docks(self):
+        self.plan_editor = PlanEditor(self)
+        self.plan_editor.add_requested.connect(self._slot_add_item)
+        self.plan_editor.update_requested.connect(self._slot_update_item)
+        self.history_model = HistoryModel(self)
+        self.history_panel = HistoryPanel(self.history_model, self)
+        self.history_panel.copy_to_queue_requested.connect(self._slot_copy_to_queue)
+        self.history_panel.clear_requested.connect(lambda: self.bridge.request("history_clear", on_reply=self._report))
+        self.console = ConsoleWidget(parent=self)
+        self.docks = {}
+        for name, title, widget, area in (
+            ("plan_editor", "Plan editor", self.plan_editor, Qt.RightDockWidgetArea),
+            ("history", "History", self.history_panel, Qt.RightDockWidgetArea),
+            ("console", "Console", self.console, Qt.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+
+    def _build_menus_and_toolbar(self):
+        self.queue_actions = self._make_queue_actions()
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self._action("Save queue…", QKeySequence.Save, self._slot_save_queue))
+        file_menu.addAction(self._action("Load queue…", QKeySequence.Open, self._slot_load_queue))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Quit", QKeySequence.Quit, self.close))
+        queue_menu = self.menuBar().addMenu("&Queue")
+        queue_menu.addActions(list(self.queue_actions.values()))
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addActions(self.controls.run_actions())
+        self.environment_menu = self.menuBar().addMenu("&Environment")
+        self.environment_menu.addActions(self.controls.environment_actions())
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("About queue-gui", None, self._slot_about))
+        toolbar = self.addToolBar("Run control")
+        toolbar.setObjectName("toolbar_run_control")
+        toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        toolbar.addActions(self.controls.run_actions())
+
+    def _action(self, text, shortcut, slot):
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _make_queue_actions(self):
+        specs = {
+            "edit": ("Edit in plan editor", "Return", self._slot_edit_selected),
+            "duplicate": ("Duplicate", "Ctrl+D", self._slot_duplicate_selected),
+            "delete": ("Delete", QKeySequence.Delete, self._slot_delete_selected),
+            "move_up": ("Move up", "Ctrl+Up", lambda: self._move_selected("up")),
+            "move_down": ("Move down", "Ctrl+Down", lambda: self._move_selected("down")),
+            "move_top": ("Move to top", "Ctrl+Home", lambda: self._move_selected("top")),
+            "move_bottom": ("Move to bottom", "Ctrl+End", lambda: self._move_selected("bottom")),
+            "stop_here": ("Insert queue stop after", None, self._slot_insert_stop),
+        }
+        actions = {}
+        for name, (text, shortcut, slot) in specs.items():
+            action = self._action(text, shortcut, slot)
+            action.setObjectName(f"action_queue_{name}")
+            # Shortcuts act on the queue view only, so Delete in an editor
+            # field deletes text, not plans.
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.queue_view.addAction(action)
+            actions[name] = action
+        return actions
+
+    def _build_status_bar(self):
+        self.status_labels = {}
+        for name in ("manager", "re", "environment", "counts", "server"):
+            label = QLabel(self)
+            label.setObjectName(f"status_{name}")
+            label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
+            self.status_labels[name] = label
+            self.statusBar().addPermanentWidget(label)
+        self.status_labels["server"].setText(f"API: {self.server_url}" if self.server_url else "API: off")
+
+    def _connect_bridge(self):
+        self.bridge.status_changed.connect(self._slot_status)
+        self.bridge.queue_changed.connect(self.queue_model.set_queue)
+        self.bridge.history_changed.connect(self.history_model.set_history)
+        self.bridge.description_changed.connect(self.plan_editor.set_description)
+        self.bridge.console_received.connect(self.console.append_entry)
+        self.bridge.refresh()
+
+    # ------------------------------------------------------------ status
+    def _slot_status(self, status):
+        labels = self.status_labels
+        labels["manager"].setText(f"Manager: {status.get('manager_state', '?')}")
+        labels["re"].setText(f"RunEngine: {status.get('re_state') or '—'}")
+        labels["environment"].setText(f"Environment: {status.get('worker_environment_state', '?')}")
+        labels["counts"].setText(f"Queue: {status.get('items_in_queue', 0)}  History: {status.get('items_in_history', 0)}")
+        title = "queue-gui"
+        if status.get("manager_state") not in (None, "idle"):
+            title += f" — {status['manager_state'].replace('_', ' ')}"
+        self.setWindowTitle(title)
+
+    def _report(self, reply):
+        """Show a refusal where the scientist looks: status bar and console."""
+        if not reply.get("success", True):
+            self.statusBar().showMessage(f"Refused: {reply.get('msg')}", 10000)
+            self.console.append_entry({"time": 0, "msg": f"queue-gui: refused: {reply.get('msg')}\n", "uid": ""})
+
+    # ------------------------------------------------------------ queue edits
+    def _request_move(self, uids, before_uid=None, after_uid=None, pos_dest=None):
+        params = {"uids": list(uids)}
+        if before_uid is not None:
+            params["before_uid"] = before_uid
+        elif after_uid is not None:
+            params["after_uid"] = after_uid
+        else:
+            params["pos_dest"] = pos_dest if pos_dest is not None else "back"
+        self.bridge.request("queue_item_move_batch", params, on_reply=self._report)
+
+    def selected_uids(self):
+        rows = sorted(index.row() for index in self.queue_view.selectionModel().selectedRows())
+        items = [self.queue_model.item_at(row) for row in rows]
+        running = self.queue_model.running_item()
+        running_uid = running.get("item_uid") if running else None
+        return [item["item_uid"] for item in items if item and item["item_uid"] != running_uid]
+
+    def _move_selected(self, direction):
+        uids = self.selected_uids()
+        if uids:
+            self.queue_model.move_selection(uids, direction)
+
+    def _slot_delete_selected(self):
+        uids = self.selected_uids()
+        if uids:
+            self.bridge.request("queue_item_remove_batch", {"uids": uids}, on_reply=self._report)
+
+    def _slot_duplicate_selected(self):
+        uids = self.selected_uids()
+        if not uids:
+            return
+        items = [_strip(self.queue_model.item_at(self.queue_model.row_of(uid))) for uid in uids]
+        self.bridge.request("queue_item_add_batch", {"items": items, "after_uid": uids[-1]}, on_reply=self._report)
+
+    def _slot_insert_stop(self):
+        uids = self.selected_uids()
+        params = {"item": {"item_type": "instruction", "name": "queue_stop"}}
+        if uids:
+            params["after_uid"] = uids[-1]
+        self.bridge.request("queue_item_add", params, on_reply=self._report)
+
+    def _slot_edit_selected(self, *_):
+        uids = self.selected_uids()
+        if uids:
+            item = self.queue_model.item_at(self.queue_model.row_of(uids[0]))
+            if item.get("item_type") == "plan":
+                self.docks["plan_editor"].show()
+                self.docks["plan_editor"].raise_()
+                self.plan_editor.edit_item(item)
+
+    def _slot_queue_context_menu(self, position):
+        menu = QMenu(self)
+        menu.addActions(list(self.queue_actions.values()))
+        menu.exec_(self.queue_view.viewport().mapToGlobal(position))
+
+    def _slot_add_item(self, item):
+        self.bridge.request("queue_item_add", {"item": item}, on_reply=self._editor_reply)
+
+    def _slot_update_item(self, item):
+        self.bridge.request("queue_item_update", {"item": item}, on_reply=self._editor_reply)
+
+    def _editor_reply(self, reply):
+        if reply.get("success"):
+            self.plan_editor.clear_error()
+            self.statusBar().showMessage(f"Queued {reply['item']['name']}", 3000)
+        else:
+            self.plan_editor.show_error(reply.get("msg", ""))
+
+    def _slot_copy_to_queue(self, items):
+        self.bridge.request("queue_item_add_batch", {"items": [_strip(i) for i in items]}, on_reply=self._report)
+
+    # ------------------------------------------------------------ files
+    def _slot_save_queue(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Save queue", "queue.json", "Queue files (*.json)")
+        if path:
+            self.save_queue(path)
+
+    def save_queue(self, path):
+        items = [_strip(item) for item in self.queue_model.queue_items()]
+        with open(path, "w") as file:
+            json.dump({"format": QUEUE_FILE_FORMAT, "version": QUEUE_FILE_VERSION, "items": items}, file, indent=2)
+        self.statusBar().showMessage(f"Saved {len(items)} items to {path}", 5000)
+
+    def _slot_load_queue(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Load queue", "", "Queue files (*.json)")
+        if path:
+            self.load_queue(path)
+
+    def load_queue(self, path):
+        """Append the items of a saved queue; all or nothing, refusals listed."""
+        try:
+            with open(path) as file:
+                content = json.load(file)
+            items = content["items"] if isinstance(content, dict) else content
+            if not isinstance(items, list):
+                raise ValueError("the file holds no list of items")
+        except (OSError, ValueError, KeyError) as error:
+            QMessageBox.warning(self, "Load queue", f"Cannot read {path}:\n{error}")
+            return
+        self.bridge.request("queue_item_add_batch", {"items": items}, on_reply=self._loaded_reply)
+
+    def _loaded_reply(self, reply):
+        if reply.get("success"):
+            self.statusBar().showMessage(f"Loaded {len(reply['items'])} items", 5000)
+            return
+        problems = [f"item {i + 1}: {r['msg']}" for i, r in enumerate(reply.get("results", [])) if not r["success"]]
+        QMessageBox.warning(self, "Load queue", reply.get("msg", "") + "\n\n" + "\n".join(problems[:20]))
+
+    # ------------------------------------------------------------ help, close
+    def _slot_about(self):
+        from .about import about_text
+
+        QMessageBox.about(self, "About queue-gui", about_text())
+
+    def _restore_layout(self):
+        geometry = self._settings.value("main_window/geometry")
+        state = self._settings.value("main_window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        if state is not None:
+            self.restoreState(state)
+
+    def close_without_asking(self):
+        """Close on SIGINT/SIGTERM: the terminal asked, nobody is there to answer."""
+        self._asked_to_quit = True
+        self.close()
+
+    def closeEvent(self, event):  # noqa: N802 (Qt override)
+        if self.bridge.status.get("running_item_uid") and not getattr(self, "_asked_to_quit", False):
+            question = "A plan is running. Quit anyway?\n\nThe plan is interrupted and goes back to the front of the queue."
+            if not self.confirm("Quit queue-gui", question):
+                event.ignore()
+                return
+        self._settings.setValue("main_window/geometry", self.saveGeometry())
+        self._settings.setValue("main_window/state", self.saveState())
+        self._settings.sync()
+        self.bridge.close()
+        event.accept()
+
+
+def _strip(item):
+    """An item as a new submission: without uid and result."""
+    return {k: v for k, v in item.items() if k not in ("item_uid", "result")}

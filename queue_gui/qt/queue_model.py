@@ -1,0 +1,416 @@
+"""The queue as a Qt list model: a mirror of the manager's queue, never its owner.
+
+Following napari's Qt containers, the model only renders what the manager
+sends through :meth:`QueueModel.set_queue`, and turns a drop into one move
+request by uid (``request_move``). It never reorders its own rows on a drop:
+the rows change when the manager's new queue comes back. That is also why
+``removeRows``/``moveRows`` are deliberately not implemented — after a move
+drag, ``QAbstractItemView`` would call them to delete the source rows.
+
+``set_queue`` updates views incrementally (remove, insert, reorder, then
+``dataChanged``) so that a view keeps its selection and scroll position while
+the queue runs; it stays linear in the queue length (uid -> row dicts, and
+one layout change instead of many scattered row blocks).
+"""
+import json
+import logging
+
+from qtpy.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, Qt
+from qtpy.QtGui import QBrush, QColor, QFont
+from qtpy.QtWidgets import QAbstractItemView, QApplication, QStyle
+
+from .formatting import is_instruction, item_text, item_tooltip
+
+logger = logging.getLogger(__name__)
+
+#: The item's dict, as the manager sent it.
+ItemRole = Qt.UserRole + 1
+#: The item's ``item_uid``.
+UidRole = Qt.UserRole + 2
+#: True for the pinned running item (row 0).
+IsRunningRole = Qt.UserRole + 3
+
+MIME_TYPE = "application/x-queue-gui-item-uids"
+RUNNING_PREFIX = "Running: "
+MOVE_DIRECTIONS = ("up", "down", "top", "bottom")
+#: Beyond this many separate blocks of removed or inserted rows, ``set_queue``
+#: applies the new queue as one layout change (see ``QueueModel._relayout``).
+MAX_ROW_BLOCKS = 32
+
+RUNNING_FOREGROUND = QColor("#1b5e20")
+RUNNING_BACKGROUND = QColor("#dcedc8")
+INSTRUCTION_FOREGROUND = QColor("#455a64")
+
+
+def configure_queue_view(view):
+    """Set up a ``QListView`` for the queue model: multi-selection and move drags.
+
+    ``DragDrop`` with ``MoveAction`` rather than ``InternalMove``: in Qt 5.15
+    both end in ``dropMimeData`` for a real drag (``QListView`` first tries
+    ``moveRow``, which this model refuses), but ``InternalMove`` also ignores
+    every drag event whose ``source()`` is not the view itself. A synthesized
+    drop (the only kind offscreen tests can make, since ``QDrag.exec()``
+    returns at once there) has no source, so it would be dropped silently.
+    Drops from elsewhere are harmless: the model only accepts its own MIME
+    type naming uids that are in the queue, and only as a move.
+    """
+    view.setSelectionMode(QAbstractItemView.ExtendedSelection)
+    view.setDragDropMode(QAbstractItemView.DragDrop)
+    view.setDragEnabled(True)
+    view.setAcceptDrops(True)
+    view.viewport().setAcceptDrops(True)
+    view.setDropIndicatorShown(True)
+    view.setDefaultDropAction(Qt.MoveAction)
+    view.setDragDropOverwriteMode(False)
+    # Rows share one height: a 10,000-item queue then lays out without
+    # asking every row for its size hint.
+    view.setUniformItemSizes(True)
+
+
+def _index_items(items, running_item):
+    """Row order of uids (the running one first) and ``uid -> item``, each uid once."""
+    uids, by_uid = [], {}
+    for item in ([running_item] if running_item else []) + list(items):
+        uid = item["item_uid"]
+        if uid in by_uid:
+            logger.warning("queue lists item %s twice; showing it once", uid)
+            continue
+        by_uid[uid] = item
+        uids.append(uid)
+    return uids, by_uid
+
+
+def _new_runs(new_uids, old):
+    """Runs of consecutive uids not in ``old``, each as ``(previous uid or None, [uids])``."""
+    runs = []
+    previous, run = None, None
+    for uid in new_uids:
+        if uid in old:
+            previous, run = uid, None
+        elif run is None:
+            run = [uid]
+            runs.append((previous, run))
+        else:
+            run.append(uid)
+    return runs
+
+
+def _blocks(rows):
+    """Group ascending row numbers into ``(first, last)`` runs of consecutive rows."""
+    blocks = []
+    for row in rows:
+        if blocks and blocks[-1][1] == row - 1:
+            blocks[-1][1] = row
+        else:
+            blocks.append([row, row])
+    return [tuple(block) for block in blocks]
+
+
+class QueueModel(QAbstractListModel):
+    """Rows of the plan queue, with the running item pinned as row 0.
+
+    Parameters
+    ----------
+    request_move : callable, optional
+        ``request_move(uids, before_uid=None, after_uid=None, pos_dest=None)``
+        asks the manager to move ``uids`` (in queue order); exactly one
+        destination keyword is given. Called once per drop or keyboard move.
+    parent : QObject, optional
+    """
+
+    def __init__(self, request_move=None, parent=None):
+        super().__init__(parent)
+        self._request_move = request_move
+        self._uids = []  # row -> uid; the running uid (if any) is row 0
+        self._items = {}  # uid -> item dict
+        self._running_uid = None
+        self._rows = None  # uid -> row, rebuilt lazily after a change
+        self._look = None  # icons and fonts, made once a QApplication exists
+
+    # ------------------------------------------------------------ public API
+    def set_queue(self, items, running_item=None):
+        """Show the manager's queue; ``running_item`` (dict, ``None`` or ``{}``) is pinned first.
+
+        Views keep their selection and scroll position: rows of vanished
+        uids are removed, new uids inserted, the order fixed with a layout
+        change that maps persistent indexes by uid, and only rows whose
+        content changed get ``dataChanged``.
+        """
+        new_uids, new_items = _index_items(items, running_item)
+        old_items, old_running = self._items, self._running_uid
+        # While rows are removed and inserted, views may ask for any row's data.
+        self._items = {**old_items, **new_items}
+        removals = _blocks([row for row, uid in enumerate(self._uids) if uid not in new_items])
+        insertions = _new_runs(new_uids, old_items)
+        if len(removals) + len(insertions) > MAX_ROW_BLOCKS:
+            self._relayout(new_uids)
+        else:
+            self._remove_rows(removals)
+            self._insert_runs(insertions)
+            if self._uids != new_uids:
+                self._relayout(new_uids)
+        self._items = new_items
+        self._running_uid = running_item["item_uid"] if running_item else None
+        self._rows = None
+        self._emit_changed(old_items, old_running)
+
+    def item_at(self, row):
+        """The item dict at ``row`` (running item included), or ``None`` out of range."""
+        if 0 <= row < len(self._uids):
+            return self._items[self._uids[row]]
+        return None
+
+    def uid_at(self, row):
+        """The ``item_uid`` at ``row``, or ``None`` out of range."""
+        return self._uids[row] if 0 <= row < len(self._uids) else None
+
+    def row_of(self, uid):
+        """The row showing ``uid``, or -1 (so ``index(row_of(uid))`` is invalid when absent)."""
+        if self._rows is None:
+            self._rows = {uid: row for row, uid in enumerate(self._uids)}
+        return self._rows.get(uid, -1)
+
+    def queue_items(self):
+        """The queued items in order, without the running item."""
+        return [self._items[uid] for uid in self._uids[self._offset() :]]
+
+    def running_item(self):
+        """The running item's dict, or ``None`` when nothing runs."""
+        return self._items.get(self._running_uid) if self._running_uid else None
+
+    def move_selection(self, uids, direction):
+        """Ask the manager to move the selected items one row or to an end of the queue.
+
+        The selected items move as one block, in queue order: ``"up"`` puts
+        them before the item above the first one, ``"down"`` after the item
+        below the last one, ``"top"``/``"bottom"`` at the front/back. The
+        running item is never moved.
+
+        Returns
+        -------
+        bool
+            True if a request was sent; False when the move would change nothing.
+        """
+        if direction not in MOVE_DIRECTIONS:
+            raise ValueError(f"direction must be one of {MOVE_DIRECTIONS}, not {direction!r}")
+        moved = self._queued_in_order(uids)
+        if not moved:
+            return False
+        first, last = self.row_of(moved[0]), self.row_of(moved[-1])
+        if direction == "up":
+            above = first - 1
+            destination = {"before_uid": self._uids[above]} if above >= self._offset() else None
+        elif direction == "down":
+            below = last + 1
+            destination = {"after_uid": self._uids[below]} if below < len(self._uids) else None
+        else:
+            destination = {"pos_dest": "front" if direction == "top" else "back"}
+        return self._send_move(moved, destination)
+
+    # ------------------------------------------------------------ Qt overrides
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self._uids)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._uids):
+            return None
+        uid = self._uids[index.row()]
+        item = self._items[uid]
+        running = uid == self._running_uid
+        if role == Qt.DisplayRole:
+            return RUNNING_PREFIX + item_text(item) if running else item_text(item)
+        if role == Qt.ToolTipRole:
+            tooltip = item_tooltip(item)
+            return tooltip.replace("<qt>", "<qt><b>Running now</b><br>") if running else tooltip
+        if role in (Qt.DecorationRole, Qt.FontRole):
+            return self._decoration(item, running, role)
+        if role == Qt.ForegroundRole:
+            if running:
+                return QBrush(RUNNING_FOREGROUND)
+            return QBrush(INSTRUCTION_FOREGROUND) if is_instruction(item) else None
+        if role == Qt.BackgroundRole:
+            return QBrush(RUNNING_BACKGROUND) if running else None
+        if role == ItemRole:
+            return item
+        if role == UidRole:
+            return uid
+        if role == IsRunningRole:
+            return running
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            # Drops land between rows only; never "onto" an item.
+            return Qt.ItemIsDropEnabled
+        flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
+        if self._uids[index.row()] != self._running_uid:
+            flags |= Qt.ItemIsDragEnabled
+        return flags
+
+    def supportedDropActions(self):
+        return Qt.MoveAction
+
+    def supportedDragActions(self):
+        return Qt.MoveAction
+
+    def mimeTypes(self):
+        return [MIME_TYPE]
+
+    def mimeData(self, indexes):
+        uids = self._queued_in_order(self._uids[i.row()] for i in indexes if i.isValid())
+        if not uids:
+            return None
+        data = QMimeData()
+        data.setData(MIME_TYPE, QByteArray(json.dumps(uids).encode()))
+        return data
+
+    def canDropMimeData(self, data, action, row, column, parent):
+        return self._drop_request(data, action, row, parent) is not None
+
+    def dropMimeData(self, data, action, row, column, parent):
+        request = self._drop_request(data, action, row, parent)
+        if request is None:
+            return False
+        moved, destination = request
+        return self._send_move(moved, destination)
+
+    # ------------------------------------------------------------ set_queue steps
+    def _remove_rows(self, blocks):
+        # From the bottom, so the row numbers of the blocks still to go stay valid.
+        for first, last in reversed(blocks):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._uids[first : last + 1]
+            self._rows = None
+            self.endRemoveRows()
+
+    def _insert_runs(self, runs):
+        """Insert each run of new uids right after the kept uid that precedes it."""
+        kept = {uid: row for row, uid in enumerate(self._uids)}
+        # Each run follows a different kept uid, so their rows are distinct;
+        # inserting in ascending order only shifts the runs still to come.
+        positions = sorted((kept[previous] + 1 if previous is not None else 0, uids) for previous, uids in runs)
+        shift = 0
+        for row, uids in positions:
+            row += shift
+            self.beginInsertRows(QModelIndex(), row, row + len(uids) - 1)
+            self._uids[row:row] = uids
+            self._rows = None
+            self.endInsertRows()
+            shift += len(uids)
+
+    def _relayout(self, new_uids):
+        """Show ``new_uids`` in one layout change, moving persistent indexes by uid.
+
+        Used to reorder rows, and also in place of many scattered removals
+        and insertions: each of those costs the views time proportional to
+        their selection (a view with thousands of selected ranges took 20 s
+        for 6,000 blocks), while one layout change costs one pass. Indexes of
+        vanished uids become invalid, so views drop them from the selection.
+        """
+        self.layoutAboutToBeChanged.emit()
+        old_uids = self._uids
+        new_rows = {uid: row for row, uid in enumerate(new_uids)}
+        self._uids = list(new_uids)
+        self._rows = None
+        before = self.persistentIndexList()
+        after = []
+        for index in before:
+            row = new_rows.get(old_uids[index.row()])
+            after.append(QModelIndex() if row is None else self.index(row, index.column()))
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+
+    def _emit_changed(self, old_items, old_running):
+        rows = []
+        for row, uid in enumerate(self._uids):
+            old = old_items.get(uid)
+            if old is None:
+                continue  # inserted just now: views have not shown it yet
+            was_running, is_running = uid == old_running, uid == self._running_uid
+            if was_running != is_running or (old is not self._items[uid] and old != self._items[uid]):
+                rows.append(row)
+        for first, last in _blocks(rows):
+            self.dataChanged.emit(self.index(first), self.index(last), [])
+
+    # ------------------------------------------------------------ helpers
+    def _offset(self):
+        return 1 if self._running_uid is not None else 0
+
+    def _queued_in_order(self, uids):
+        """Distinct queued uids (never the running one), sorted by row."""
+        rows = {self.row_of(uid) for uid in uids if uid != self._running_uid}
+        return [self._uids[row] for row in sorted(rows) if row >= 0]
+
+    def _decode(self, data):
+        if data is None or not data.hasFormat(MIME_TYPE):
+            return []
+        try:
+            uids = json.loads(bytes(data.data(MIME_TYPE)).decode())
+        except ValueError:
+            return []
+        if not isinstance(uids, list):
+            return []
+        return self._queued_in_order(uid for uid in uids if isinstance(uid, str))
+
+    def _drop_request(self, data, action, row, parent):
+        """``(moved uids, destination)`` for a drop, or ``None`` if it must be refused."""
+        if action != Qt.MoveAction or self._request_move is None:
+            return None
+        moved = self._decode(data)
+        if not moved:
+            return None
+        if parent.isValid():
+            row = parent.row()  # dropped onto an item: before that item
+        destination = self._destination(moved, row)
+        return None if self._is_noop(moved, destination) else (moved, destination)
+
+    def _destination(self, moved, row):
+        """Where a drop at view ``row`` puts ``moved``: before the first unmoved item from there on."""
+        count = len(self._uids)
+        if row < 0 or row >= count:
+            return {"pos_dest": "back"}
+        if row < self._offset():
+            return {"pos_dest": "front"}  # nothing may go before the running item
+        moving = set(moved)
+        # The manager refuses to move items relative to one of themselves.
+        while row < count and self._uids[row] in moving:
+            row += 1
+        return {"before_uid": self._uids[row]} if row < count else {"pos_dest": "back"}
+
+    def _is_noop(self, moved, destination):
+        """True when the moved items already sit, contiguous, exactly at the destination."""
+        if destination is None:
+            return True
+        first, last = self.row_of(moved[0]), self.row_of(moved[-1])
+        if last - first + 1 != len(moved):
+            return False
+        if "before_uid" in destination:
+            return self.row_of(destination["before_uid"]) == last + 1
+        if "after_uid" in destination:
+            return self.row_of(destination["after_uid"]) == first - 1
+        if destination["pos_dest"] == "front":
+            return first == self._offset()
+        return last == len(self._uids) - 1
+
+    def _send_move(self, moved, destination):
+        if self._request_move is None or self._is_noop(moved, destination):
+            return False
+        self._request_move(list(moved), **destination)
+        return True
+
+    def _decoration(self, item, running, role):
+        """The icon or font of a row: running, instruction or plan."""
+        if self._look is None:
+            style, bold, italic = QApplication.style(), QFont(), QFont()
+            bold.setBold(True)
+            italic.setItalic(True)
+            # Without a QApplication (a model used on its own) there is no style.
+            icon = style.standardIcon if style is not None else lambda pixmap: None
+            self._look = {
+                "running": (icon(QStyle.SP_MediaPlay), bold),
+                "instruction": (icon(QStyle.SP_MediaStop), italic),
+                "plan": (icon(QStyle.SP_FileIcon), None),
+            }
+        kind = "running" if running else "instruction" if is_instruction(item) else "plan"
+        icon, font = self._look[kind]
+        return icon if role == Qt.DecorationRole else font

@@ -1,0 +1,213 @@
+"""Finished plans: the history list, the details of one attempt, and what to do with them.
+
+The panel renders a model it is given (``queue_gui.qt.history_model``, whose
+rows carry the history item dict at :data:`ITEM_ROLE`); ordering the rows is
+the model's job. Actions leave as signals, so the main window decides how to
+talk to the manager.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+from datetime import datetime
+from typing import Callable
+
+from qtpy.QtCore import Qt, Signal
+from qtpy.QtGui import QFontInfo
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QAction,
+    QHBoxLayout,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from queue_gui.wire import ExitStatus
+
+from .console import monospace_font
+
+#: The role at which a row exposes its history item (``history_model.ItemRole``).
+ITEM_ROLE = Qt.UserRole + 1
+
+_STATUS_COLORS = {
+    ExitStatus.COMPLETED.value: "#2e7d32",
+    ExitStatus.FAILED.value: "#c62828",
+    ExitStatus.STOPPED.value: "#ef6c00",
+    ExitStatus.ABORTED.value: "#ef6c00",
+    ExitStatus.HALTED.value: "#ef6c00",
+}
+_PLACEHOLDER = "<p style='color: gray'>Select a finished plan to see how it ended.</p>"
+
+
+def ask_question(parent: QWidget, title: str, text: str) -> bool:
+    """Ask a yes/no question in a modal box; "No" is the default answer."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    return answer == QMessageBox.Yes
+
+
+def format_call(item: dict) -> str:
+    """The item as the Python call a user would recognise: ``count(['det1'], num=3)``."""
+    parts = [repr(arg) for arg in item.get("args") or []]
+    parts += [f"{key}={value!r}" for key, value in (item.get("kwargs") or {}).items()]
+    return f"{item.get('name', '?')}({', '.join(parts)})"
+
+
+def _local_time(timestamp) -> str:
+    try:
+        return datetime.fromtimestamp(float(timestamp)).strftime("%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ""
+
+
+def item_details_html(item: dict) -> str:
+    """Everything the history knows about one attempt, as HTML for a text browser."""
+    result = item.get("result") or {}
+    status = str(result.get("exit_status", "unknown"))
+    color = _STATUS_COLORS.get(status, "gray")
+    start, stop = result.get("time_start"), result.get("time_stop")
+    timed = isinstance(start, (int, float)) and isinstance(stop, (int, float))
+    took = f"  ({stop - start:.3g} s)" if timed else ""
+    rows = [
+        ("Exit status", f"<b style='color: {color}'>{html.escape(status)}</b>"),
+        ("Run uids", "<br>".join(html.escape(str(uid)) for uid in result.get("run_uids") or []) or "none"),
+        ("Scan ids", ", ".join(str(i) for i in result.get("scan_ids") or []) or "none"),
+        ("Started", _local_time(start)),
+        ("Stopped", _local_time(stop) + took),
+        ("Submitted by", html.escape(f"{item.get('user', '')} ({item.get('user_group', '')})")),
+        ("Item uid", html.escape(str(item.get("item_uid", "")))),
+    ]
+    table = "".join(f"<tr><td><b>{name}</b></td><td>{value}</td></tr>" for name, value in rows)
+    mono = html.escape(QFontInfo(monospace_font()).family())
+    parts = [
+        f"<p style='font-family: \"{mono}\"'><b>{html.escape(format_call(item))}</b></p>",
+        f"<table cellspacing='0' cellpadding='2'>{table}</table>",
+    ]
+    if result.get("msg"):
+        parts.append(f"<p><b>Message</b><br>{html.escape(str(result['msg']))}</p>")
+    if result.get("traceback"):
+        parts.append("<p><b>Traceback</b></p>")
+        parts.append(f"<pre style='font-family: \"{mono}\"'>{html.escape(str(result['traceback']))}</pre>")
+    return "".join(parts)
+
+
+class HistoryPanel(QWidget):
+    """The history list with the selected attempt's details and two actions.
+
+    Parameters
+    ----------
+    model : QAbstractItemModel
+        Rows expose the history item dict at :data:`ITEM_ROLE`.
+    parent : QWidget, optional
+
+    Attributes
+    ----------
+    confirm : callable
+        ``confirm(parent, title, text) -> bool`` asks before clearing;
+        :func:`ask_question` by default. Tests replace it to answer without a
+        modal loop.
+
+    Signals
+    -------
+    copy_to_queue_requested(list)
+        The selected items in row order, without their ``result``.
+    clear_requested()
+        The user confirmed clearing the history.
+    """
+
+    copy_to_queue_requested = Signal(object)  # list of item dicts, passed as is
+    clear_requested = Signal()
+
+    def __init__(self, model, parent=None):
+        super().__init__(parent)
+        self.confirm: Callable[[QWidget, str, str], bool] = ask_question
+        self.model = model
+        self.view = QListView(self)
+        self.view.setModel(model)
+        self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setUniformItemSizes(True)
+        # Rows elide at the right edge instead of scrolling sideways; the
+        # details pane shows the whole call.
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.ElideRight)
+        self.details = QTextBrowser(self)
+        self.details.setOpenLinks(False)
+        self.details.setHtml(_PLACEHOLDER)
+        self.copy_button = QPushButton("Copy to queue", self)
+        self.clear_button = QPushButton("Clear history", self)
+        self.copy_button.clicked.connect(self.copy_selected_to_queue)
+        self.clear_button.clicked.connect(self.request_clear)
+        self._add_context_actions()
+        self._lay_out()
+        self.view.selectionModel().selectionChanged.connect(self._slot_selection_changed)
+        self.view.selectionModel().currentChanged.connect(self._slot_selection_changed)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.layoutChanged):
+            signal.connect(self._slot_rows_changed)
+        model.dataChanged.connect(self._slot_selection_changed)
+        self._slot_rows_changed()
+
+    def _add_context_actions(self):
+        copy_action = QAction("Copy to queue", self.view)
+        copy_action.triggered.connect(self.copy_selected_to_queue)
+        clear_action = QAction("Clear history...", self.view)
+        clear_action.triggered.connect(self.request_clear)
+        self.view.addActions([copy_action, clear_action])
+        self.view.setContextMenuPolicy(Qt.ActionsContextMenu)
+
+    def _lay_out(self):
+        splitter = QSplitter(Qt.Vertical, self)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+
+    # ------------------------------------------------------------ public
+    def selected_items(self) -> list[dict]:
+        """The selected history items in row order (as the model holds them)."""
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        items = (self.model.index(row, 0).data(ITEM_ROLE) for row in rows)
+        return [item for item in items if isinstance(item, dict)]
+
+    def copy_selected_to_queue(self) -> None:
+        """Emit the selected items without ``result``; the manager gives them new uids."""
+        items = [
+            {key: copy.deepcopy(value) for key, value in item.items() if key != "result"}
+            for item in self.selected_items()
+        ]
+        if items:
+            self.copy_to_queue_requested.emit(items)
+
+    def request_clear(self) -> None:
+        """Ask first; emit ``clear_requested`` only when the user agrees."""
+        count = self.model.rowCount()
+        text = f"Remove all {count} finished plans from the history? This cannot be undone."
+        if self.confirm(self, "Clear history", text):
+            self.clear_requested.emit()
+
+    # ------------------------------------------------------------ slots
+    def _slot_selection_changed(self, *_):
+        rows = self.view.selectionModel().selectedRows()
+        current = self.view.currentIndex()
+        index = current if current.isValid() and current in rows else (rows[0] if rows else None)
+        item = index.data(ITEM_ROLE) if index is not None else None
+        self.details.setHtml(item_details_html(item) if isinstance(item, dict) else _PLACEHOLDER)
+        self.copy_button.setEnabled(bool(rows))
+
+    def _slot_rows_changed(self, *_):
+        self.clear_button.setEnabled(self.model.rowCount() > 0)
+        self._slot_selection_changed()

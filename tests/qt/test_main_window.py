@@ -1,0 +1,193 @@
+"""The desktop window driving a real manager, worker and HTTP server (offscreen)."""
+
+import json
+import os
+
+import httpx
+import pytest
+from qtpy.QtCore import QSettings
+
+from queue_gui.app import Service
+from queue_gui.qt.bridge import ManagerBridge
+from queue_gui.qt.main_window import MainWindow
+from queue_gui.qt.manager_thread import ManagerThread
+from tests.conftest import TEST_PROFILE
+
+IMAGES = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "images")
+
+
+class Gui:
+    """The desktop composition as ``queue-gui`` builds it, for one test."""
+
+    def __init__(self, qtbot, tmp_path):
+        self.qtbot = qtbot
+        self.service = Service(str(tmp_path / "data"), TEST_PROFILE, port=0)
+        self.thread = ManagerThread(self.service.manager)
+        self.bridge = ManagerBridge(self.service.manager)
+        self.service.start(manager_host=lambda manager: self.thread.start(), wait=False)
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+        self.window = MainWindow(self.bridge, server_url=self.service.url, settings=settings)
+        self.answers = []
+        self.window.confirm = self._confirm
+        qtbot.addWidget(self.window)
+        self.window.show()
+        self.wait_status(lambda s: s.get("manager_state") == "idle", "the manager to be ready")
+        self.http = httpx.Client(base_url=self.service.url, timeout=10)
+
+    def _confirm(self, title, text):
+        self.answers.append(title)
+        return self.answer
+
+    answer = True
+
+    def wait_status(self, predicate, what="status", timeout=30000):
+        self.qtbot.waitUntil(lambda: predicate(self.bridge.status), timeout=timeout)
+
+    def action(self, name):
+        return self.window.controls.actions[name]
+
+    def enabled(self):
+        return {name for name, action in self.window.controls.actions.items() if action.isEnabled()}
+
+    def add(self, name, *args, **kwargs):
+        reply = self.http.post("/add_to_queue", json={"plan": {"name": name, "args": list(args), "kwargs": kwargs}}).json()
+        assert reply["success"], reply["msg"]
+        return reply["item"]
+
+    def open_environment(self):
+        self.action("environment_open").trigger()
+        self.wait_status(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle")
+
+    def screenshot(self, name):
+        os.makedirs(IMAGES, exist_ok=True)
+        self.window.grab().save(os.path.join(IMAGES, name))
+
+    def close(self):
+        self.http.close()
+        self.window.confirm = lambda *a: True
+        self.window.close()
+        self.service.server.stop()
+        self.thread.stop()
+        self.service.release()
+
+
+@pytest.fixture
+def gui(qtbot, tmp_path):
+    running = Gui(qtbot, tmp_path)
+    yield running
+    running.close()
+
+
+def test_a_change_made_over_http_shows_up_in_the_view(gui):
+    with gui.qtbot.waitSignal(gui.bridge.queue_changed, timeout=5000):
+        item = gui.add("count", ["det1", "det2"])
+    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 1)
+    assert gui.window.queue_model.uid_at(0) == item["item_uid"]
+    assert "count" in gui.window.queue_model.data(gui.window.queue_model.index(0))
+
+
+def test_toolbar_follows_the_state_through_a_run(gui):
+    assert "environment_open" in gui.enabled()
+    assert not gui.enabled() & {"start_queue", "pause_immediate", "resume", "environment_close"}
+    gui.add("long_count", ["det1"], num=100, delay=0.05)
+    gui.open_environment()
+    assert {"start_queue", "environment_close", "environment_destroy"} <= gui.enabled()
+    assert "environment_open" not in gui.enabled()
+
+    gui.action("start_queue").trigger()
+    gui.wait_status(lambda s: s["manager_state"] == "executing_queue")
+    gui.qtbot.waitUntil(lambda: "pause_immediate" in gui.enabled())
+    assert {"pause_deferred", "stop_queue"} <= gui.enabled()
+    assert not gui.enabled() & {"start_queue", "resume", "environment_close"}
+    gui.screenshot("main_window_running.png")
+
+    gui.action("pause_immediate").trigger()
+    gui.wait_status(lambda s: s["manager_state"] == "paused")
+    gui.qtbot.waitUntil(lambda: {"resume", "stop", "abort", "halt"} <= gui.enabled())
+    assert "pause_immediate" not in gui.enabled()
+    gui.screenshot("main_window_paused.png")
+
+    gui.action("abort").trigger()
+    gui.wait_status(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1)
+    gui.qtbot.waitUntil(lambda: gui.window.history_model.rowCount() == 1)
+    assert "aborted" in gui.window.history_model.data(gui.window.history_model.index(0))
+    assert gui.window.queue_model.rowCount() == 1, "the aborted plan stays first in the queue"
+
+
+def test_environment_menu_open_close_and_destroy_with_confirmation(gui):
+    menu_actions = gui.window.environment_menu.actions()
+    assert [a.text() for a in menu_actions] == ["&Open", "&Close", "&Destroy…", "&Reload profile"]
+    gui.open_environment()
+    gui.action("environment_close").trigger()
+    gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")
+
+    gui.open_environment()
+    gui.answer = False
+    gui.action("environment_destroy").trigger()
+    assert gui.answers == ["Destroy environment"]
+    assert gui.service.manager.call("status")["worker_environment_exists"] is True
+    gui.answer = True
+    gui.action("environment_destroy").trigger()
+    gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")
+
+
+def test_quitting_with_a_running_plan_asks_first(gui):
+    gui.add("long_count", ["det1"], num=200, delay=0.05)
+    gui.open_environment()
+    gui.action("start_queue").trigger()
+    gui.wait_status(lambda s: s["running_item_uid"] is not None)
+    gui.answer = False
+    gui.window.close()
+    assert gui.answers == ["Quit queue-gui"]
+    assert gui.window.isVisible(), "answering No keeps the window"
+    gui.answer = True
+    gui.window.close()
+    assert not gui.window.isVisible()
+
+
+def test_keyboard_delete_and_moves_act_on_the_selection(gui):
+    items = [gui.add("count", ["det1"], num=n) for n in range(4)]
+    model, view = gui.window.queue_model, gui.window.queue_view
+    gui.qtbot.waitUntil(lambda: model.rowCount() == 4)
+    view.setFocus()
+    view.selectionModel().select(model.index(2), view.selectionModel().ClearAndSelect)
+    gui.window.queue_actions["move_top"].trigger()
+    gui.qtbot.waitUntil(lambda: model.uid_at(0) == items[2]["item_uid"])
+    view.selectionModel().select(model.index(0), view.selectionModel().ClearAndSelect)
+    gui.window.queue_actions["delete"].trigger()
+    gui.qtbot.waitUntil(lambda: model.rowCount() == 3)
+    assert [model.uid_at(r) for r in range(3)] == [items[0]["item_uid"], items[1]["item_uid"], items[3]["item_uid"]]
+
+
+def test_save_and_load_queue_file(gui, tmp_path):
+    gui.add("count", ["det1"], num=2)
+    gui.add("scan", ["det1"], "motor", -1, 1, 3)
+    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 2)
+    path = str(tmp_path / "queue.json")
+    gui.window.save_queue(path)
+    with open(path) as file:
+        saved = json.load(file)
+    assert saved["format"] == "queue-gui queue" and [i["name"] for i in saved["items"]] == ["count", "scan"]
+    assert "item_uid" not in saved["items"][0]
+    gui.window.load_queue(path)
+    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 4)
+
+
+def test_plan_editor_adds_a_valid_plan_and_shows_an_error_for_an_invalid_one(gui):
+    editor = gui.window.plan_editor
+    gui.qtbot.waitUntil(lambda: editor.plan_names() != [])
+    editor.add_requested.emit({"item_type": "plan", "name": "count", "args": [["det1", "det2"]], "kwargs": {"num": 2}})
+    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 1)
+    editor.add_requested.emit({"item_type": "plan", "name": "count", "args": [["det9"]], "kwargs": {}})
+    gui.qtbot.waitUntil(lambda: "det9" in editor.error_text())
+    assert gui.window.queue_model.rowCount() == 1, "nothing is added silently wrong"
+    gui.window.docks["plan_editor"].raise_()
+    gui.screenshot("main_window_plan_editor.png")
+
+
+def test_idle_screenshot(gui):
+    gui.add("count", ["det1", "det2"])
+    gui.add("scan", ["det1", "det2"], "motor", -1, 1, 10)
+    gui.http.post("/add_to_queue", json={"plan": {"name": "rel_grid_scan", "args": [["det4"], "motor1", -1, 1, 3, "motor2", -2, 2, 5]}})
+    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 3)
+    gui.screenshot("main_window_idle.png")
