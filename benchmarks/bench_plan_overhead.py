@@ -15,7 +15,7 @@ Method
 
 Steps 3-4 and 5 alternate for three rounds (bare, queue, bare, queue, bare,
 queue, bare), so that a burst of load from elsewhere hits both sides alike.
-overhead per plan = (queue time - mean of the bare batches around it) / 100;
+overhead per plan = (queue time - the faster bare batch around it) / 100;
 the median round is reported. The CPU time (user + system) that the
 manager process and the worker used during the queue batch is reported
 beside the bare RunEngine's, because it is far less sensitive to other
@@ -36,15 +36,15 @@ PLAN = {"name": "count", "args": [["det1", "det2"]]}
 
 
 def bare_batch(n):
-    """Seconds for ``n`` plans on a bare RunEngine (created and warmed up once)."""
+    """Wall and CPU seconds for ``n`` plans on a bare RunEngine (created and warmed up once)."""
     from bluesky.plans import count
     from ophyd.sim import det1, det2
 
     RE = _bare_engine()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(n):
         RE(count([det1, det2]))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu_start
 
 
 _ENGINES = {}
@@ -110,13 +110,6 @@ class CpuMeter:
         return [sum(p.cpu_times()[:2]) for p in (self._me, self._worker)]
 
 
-def bare_cpu_batch(n):
-    """CPU seconds of this process for ``n`` bare plans."""
-    start = time.process_time()
-    bare_batch(n)
-    return time.process_time() - start
-
-
 def _queue_done(history_items):
     return lambda s: (s["manager_state"] == "idle" and s["items_in_queue"] == 0
                       and s["items_in_history"] == history_items)
@@ -154,19 +147,20 @@ def measure():
                     raise RuntimeError("a plan did not complete")
                 splits.append(split_history(history))
                 bare.append(bare_batch(N_PLANS))
-    bare_cpu = bare_cpu_batch(N_PLANS)
-    return first, queued, bare, splits, cpus, bare_cpu
+    return first, queued, bare, splits, cpus
 
 
 def main():
     args = bench.parse_args(__doc__.splitlines()[0])
     bench.say("bench_plan_overhead: bare RunEngine ...")
-    first, queued, bare, splits, cpus, bare_cpu = measure()
-    per_round = [(q - (b0 + b1) / 2) / N_PLANS for q, b0, b1 in zip(queued, bare, bare[1:])]
+    first, queued, bare_runs, splits, cpus = measure()
+    bare = [wall for wall, _ in bare_runs]
+    bare_cpu = bench.median([cpu for _, cpu in bare_runs])
+    per_round = [(q - min(b0, b1)) / N_PLANS for q, b0, b1 in zip(queued, bare, bare[1:])]
     best = min(range(ROUNDS), key=lambda i: per_round[i])
     mid = sorted(range(ROUNDS), key=lambda i: per_round[i])[ROUNDS // 2]
     overhead = per_round[mid]
-    bare_mid = (bare[mid] + bare[mid + 1]) / 2
+    bare_mid = min(bare[mid], bare[mid + 1])
     inside, gap, gap_max = splits[mid]
 
     rows = [
@@ -181,7 +175,7 @@ def main():
         bench.row("  of which between plans (manager round trip, median)", bench.fmt_ms(gap), "-",
                   f"max {bench.fmt_ms(gap_max)}", None, gap),
         bench.row("CPU per plan: manager process + worker process", bench.fmt_ms(sum(cpus[mid]) / N_PLANS),
-                  "-", f"bare RE: {bench.fmt_ms(bare_cpu / N_PLANS)} CPU per plan "
+                  "-", f"bare RE: {bench.fmt_ms(bare_cpu / N_PLANS)} CPU per plan (median of batches); queue "
                   f"(manager {bench.fmt_ms(cpus[mid][0] / N_PLANS)}, worker {bench.fmt_ms(cpus[mid][1] / N_PLANS)})",
                   None, sum(cpus[mid]) / N_PLANS),
         bench.row("first plan after opening (process_queue -> idle)", bench.fmt_ms(first), "-",
@@ -189,7 +183,7 @@ def main():
     ]
     notes = [
         "rounds (overhead per plan): " + ", ".join(bench.fmt_ms(x) for x in per_round)
-        + f"; best {bench.fmt_ms(per_round[best])}. Each round's bare figure is the mean of the bare "
+        + f"; best {bench.fmt_ms(per_round[best])}. Each round's bare figure is the faster of the bare "
         "batches run just before and just after it in this process.",
         "bare batches (s): " + ", ".join(f"{b:.3f}" for b in bare)
         + "; queue batches (s): " + ", ".join(f"{q:.3f}" for q in queued) + ".",

@@ -50,6 +50,9 @@ class ControlActions(QObject):
         self.actions = {}
         for name, spec in {**RUN_ACTIONS, **ENVIRONMENT_ACTIONS}.items():
             self.actions[name] = self._make(name, *spec)
+        # On a toolbar, "Open" alone would not say what opens.
+        self.actions["environment_open"].setIconText("Open environment")
+        self.actions["environment_close"].setIconText("Close environment")
         self.actions["stop_queue"].setCheckable(True)
         self.actions["stop_queue"].triggered.connect(self._slot_stop_queue_toggled)
         bridge.status_changed.connect(self.update_from_status)

@@ -121,6 +121,10 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("About queue-gui", None, self._slot_about))
+        environment_bar = self.addToolBar("Environment")
+        environment_bar.setObjectName("toolbar_environment")
+        environment_bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        environment_bar.addActions(self.controls.environment_actions()[:2])
         toolbar = self.addToolBar("Run control")
         toolbar.setObjectName("toolbar_run_control")
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
@@ -312,9 +316,14 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 760)
+            self.resize(1280, 800)
         if state is not None:
             self.restoreState(state)
+        else:
+            # The editor needs room for a plan's fields; history less.
+            self.resizeDocks([self.docks["plan_editor"], self.docks["history"]], [460, 260], Qt.Vertical)
+            self.resizeDocks([self.docks["plan_editor"]], [420], Qt.Horizontal)
+            self.resizeDocks([self.docks["console"]], [170], Qt.Vertical)
 
     def close_without_asking(self):
         """Close on SIGINT/SIGTERM: the terminal asked, nobody is there to answer."""

@@ -13,7 +13,10 @@ from queue_gui.qt.main_window import MainWindow
 from queue_gui.qt.manager_thread import ManagerThread
 from tests.conftest import TEST_PROFILE
 
-IMAGES = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "images")
+#: Screenshots go to docs/images only when asked for
+#: (``QUEUE_GUI_SCREENSHOTS=docs/images pytest tests/qt``), so a test run never
+#: changes the checkout.
+IMAGES = os.environ.get("QUEUE_GUI_SCREENSHOTS")
 
 
 class Gui:
@@ -21,6 +24,7 @@ class Gui:
 
     def __init__(self, qtbot, tmp_path):
         self.qtbot = qtbot
+        self.images = IMAGES or str(tmp_path / "images")
         self.service = Service(str(tmp_path / "data"), TEST_PROFILE, port=0)
         self.thread = ManagerThread(self.service.manager)
         self.bridge = ManagerBridge(self.service.manager)
@@ -59,8 +63,9 @@ class Gui:
         self.wait_status(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle")
 
     def screenshot(self, name):
-        os.makedirs(IMAGES, exist_ok=True)
-        self.window.grab().save(os.path.join(IMAGES, name))
+        os.makedirs(self.images, exist_ok=True)
+        path = os.path.join(self.images, name)
+        assert self.window.grab().save(path), f"cannot save {path}"
 
     def close(self):
         self.http.close()

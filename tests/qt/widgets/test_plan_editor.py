@@ -9,7 +9,8 @@ import pytest
 from qtpy.QtCore import Qt
 
 from queue_gui.manager.validation import signature_from_description
-from queue_gui.qt.widgets.plan_editor import EMPTY, DeviceListField, PlanEditor
+from queue_gui.qt.widgets.plan_editor import PlanEditor
+from queue_gui.qt.widgets.plan_fields import EMPTY, DeviceListField
 
 
 @pytest.fixture(scope="module")
