@@ -144,3 +144,19 @@ def wait_until(url, predicate, attempts=600):
             return status
         time.sleep(0.05)
     raise AssertionError(f"timed out; last status {status}")
+
+
+def test_the_desktop_app_serves_the_same_api_and_quits_on_sigterm(data_dir, tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    command = [sys.executable, "-m", "queue_gui", "--port", "0", "--data-dir", data_dir, "--profile", TEST_PROFILE]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("queue-gui: serving http://"), process.stderr.read() if not line else line
+        url = line.split()[-1]
+        wait_until(url, lambda s: s["manager_state"] == "idle")
+        reply = httpx.post(url + "/add_to_queue", json={"plan": {"name": "count", "args": [["det1"]]}}).json()
+        assert reply["success"], reply["msg"]
+        assert [item["name"] for item in httpx.get(url + "/queue_view").json()["queue"]] == ["count"]
+    finally:
+        assert finish(process) == 0

@@ -123,11 +123,11 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("About queue-gui", None, self._slot_about))
         environment_bar = self.addToolBar("Environment")
         environment_bar.setObjectName("toolbar_environment")
-        environment_bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        environment_bar.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
         environment_bar.addActions(self.controls.environment_actions()[:2])
         toolbar = self.addToolBar("Run control")
         toolbar.setObjectName("toolbar_run_control")
-        toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        toolbar.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
         toolbar.addActions(self.controls.run_actions())
 
     def _action(self, text, shortcut, slot):
@@ -178,7 +178,33 @@ class MainWindow(QMainWindow):
         self.bridge.refresh()
 
     # ------------------------------------------------------------ status
+    def show_problem(self, title, text, details=""):
+        """A non-modal warning: the queue and the toolbar stay usable behind it."""
+        box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self)
+        box.setObjectName("problem_dialog")
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+        self.last_problem = box
+        return box
+
+    def _notice_environment_failure(self, status):
+        state = status.get("worker_environment_state")
+        previous, self._environment_state = getattr(self, "_environment_state", None), state
+        if state == "failed" and previous != "failed":
+            details = self.console.text.toPlainText()[-6000:]
+            self.show_problem(
+                "Environment failed",
+                "The RunEngine environment failed or its worker process stopped.\n"
+                "A plan that was running is back at the front of the queue.\n"
+                "Fix the cause (see the details and the Console), then open the environment again.",
+                details,
+            )
+
     def _slot_status(self, status):
+        self._notice_environment_failure(status)
         labels = self.status_labels
         labels["manager"].setText(f"Manager: {status.get('manager_state', '?')}")
         labels["re"].setText(f"RunEngine: {status.get('re_state') or '—'}")

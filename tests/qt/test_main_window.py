@@ -196,3 +196,49 @@ def test_idle_screenshot(gui):
     gui.http.post("/add_to_queue", json={"plan": {"name": "rel_grid_scan", "args": [["det4"], "motor1", -1, 1, 3, "motor2", -2, 2, 5]}})
     gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 3)
     gui.screenshot("main_window_idle.png")
+
+
+def test_a_dead_worker_is_reported_in_a_dialog_and_the_window_stays_usable(gui):
+    import signal
+
+    gui.add("long_count", ["det1"], num=200, delay=0.05)
+    gui.open_environment()
+    gui.action("start_queue").trigger()
+    gui.wait_status(lambda s: s["manager_state"] == "executing_queue")
+    os.kill(gui.service.manager.worker_pid, signal.SIGKILL)
+    gui.wait_status(lambda s: s["worker_environment_state"] == "failed")
+    gui.qtbot.waitUntil(lambda: getattr(gui.window, "last_problem", None) is not None)
+    box = gui.window.last_problem
+    assert box.isVisible() and not box.isModal()
+    assert "worker process died (signal 9" in box.detailedText()
+    assert "environment_open" in gui.enabled()
+    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 1)
+    box.close()
+
+
+def test_reload_profile_from_the_environment_menu(gui):
+    before = gui.bridge.status["plans_allowed_uid"]
+    assert gui.action("profile_reload").isEnabled()
+    gui.action("profile_reload").trigger()
+    gui.wait_status(lambda s: s["manager_state"] == "idle")
+    gui.open_environment()
+    assert gui.bridge.status["plans_allowed_uid"] == before, "the same profile describes the same plans"
+
+
+def test_window_layout_is_remembered(qtbot, tmp_path):
+    first = Gui(qtbot, tmp_path)
+    try:
+        first.window.resize(1000, 720)
+        first.window.docks["console"].hide()
+        expected = first.window.size()
+        assert expected.width() == 1000
+        first.window.close()
+        assert first.window.isHidden()
+    finally:
+        first.close()
+    second = Gui(qtbot, tmp_path)
+    try:
+        assert second.window.size() == expected
+        assert second.window.docks["console"].isHidden()
+    finally:
+        second.close()
