@@ -10,12 +10,15 @@ status shows ``manager_state == "executing_queue"`` and ``re_state ==
 Then ``POST /re_continue {"option": "resume"}`` and wait for
 ``executing_queue`` with ``re_state == "running"`` again (timed too, for
 information). Ten pauses; after the last one the plan is aborted (it goes
-back to the front of the queue and is popped).
+back to the front of the queue and is popped; an abort recorded as anything
+but ``aborted`` is reported in the notes).
 
 Bare RunEngine: the same plan on ``RunEngine({}, context_managers=[])`` in
 this process; another thread waits for the state ``running`` (through
 ``RE.state_hook``), calls ``RE.request_pause(False)`` and times until the
-hook reports ``paused``; the main thread resumes, ten times, then aborts.
+hook reports ``paused``; the main thread resumes, ten times, then aborts (bluesky
+1.15 sometimes raises ``IllegalMessageSequence`` from that abort; it is
+reported in the notes and does not affect the pauses measured).
 
 Target <= 50 ms; bluesky-queueserver 0.0.25 takes about 0.9 s.
 """
@@ -76,11 +79,9 @@ def measure_service():
             bench.check(client.post("/re_continue", json={"option": "abort"}), "re_continue abort")
             watcher.wait(lambda s: s["manager_state"] == "idle" and s["items_in_queue"] == 1, after=mark,
                          what="the aborted plan to return to the queue")
-            last = service.manager.call("history_get")["items"][-1]
-            if last["result"]["exit_status"] != "aborted":
-                raise RuntimeError(f"the plan ended as {last['result']['exit_status']}, not aborted")
+            result = service.manager.call("history_get")["items"][-1]["result"]
             bench.check(client.post("/pop_from_queue"), "pop_from_queue")
-    return pauses, replies, resumes
+    return pauses, replies, resumes, result
 
 
 class _StateLog:
@@ -168,19 +169,26 @@ def measure_bare():
             else:
                 break  # the plan ended: the pauser failed
         thread.join(bench.WAIT_TIMEOUT)
+        abort_error = None
         if RE.state == "paused":
-            RE.abort()
+            try:
+                RE.abort()
+            except Exception as error:
+                # bluesky 1.15 sometimes fails to abort right after an
+                # immediate pause (IllegalMessageSequence from the 'drop' in
+                # trigger_and_read's exception path); the pauses are measured.
+                abort_error = f"{type(error).__name__}: {error}"
     if errors or len(latencies) != PAUSES:
         raise RuntimeError(f"bare RunEngine pauses failed: {errors or latencies}")
-    return latencies
+    return latencies, abort_error
 
 
 def main():
     args = bench.parse_args(__doc__.splitlines()[0])
     bench.say("bench_pause_latency: queue ...")
-    pauses, replies, resumes = measure_service()
+    pauses, replies, resumes, result = measure_service()
     bench.say("bench_pause_latency: bare RunEngine ...")
-    bare = measure_bare()
+    bare, bare_abort_error = measure_bare()
     bare_text = f"bare RE: median {bench.fmt_ms(bench.median(bare))}, max {bench.fmt_ms(max(bare))}"
     rows = [
         bench.row(f"pause immediate: request to paused, median of {PAUSES}", bench.fmt_ms(bench.median(pauses)),
@@ -199,6 +207,10 @@ def main():
         f"{bench.fmt_ms(bench.median(pauses[1:]), 1)}, max {bench.fmt_ms(max(pauses[1:]), 1)}.",
         "bare RunEngine pauses (ms): " + ", ".join(f"{x * 1000:.1f}" for x in bare) + ".",
     ]
+    if result["exit_status"] != "aborted":
+        notes.append(f"the queued plan's abort was recorded as {result['exit_status']}: {result['msg']}")
+    if bare_abort_error:
+        notes.append(f"the bare RunEngine's abort raised {bare_abort_error}")
     bench.report("Pause latency", rows, notes, args.json)
 
 

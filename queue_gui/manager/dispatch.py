@@ -21,11 +21,16 @@ class Refused(Exception):
     """A request that does not fit the current state or names missing data."""
 
 
-def command(name, params=()):
-    """Register a manager method as the handler of ``name``."""
+def command(name, params=(), locked_by=None):
+    """Register a manager method as the handler of ``name``.
+
+    ``locked_by`` (``"queue"`` or ``"environment"``) names the part of the
+    manager a lock protects: while it is locked, the command is refused
+    unless the request carries the lock's ``lock_key``.
+    """
 
     def register(method):
-        COMMANDS[name] = (method, frozenset(params) | COMMON_PARAMS)
+        COMMANDS[name] = (method, frozenset(params) | COMMON_PARAMS, locked_by)
         return method
 
     return register
@@ -36,7 +41,7 @@ def dispatch(target, name, params):
     entry = COMMANDS.get(name)
     if entry is None:
         return {"success": False, "msg": f"unknown command '{name}'"}
-    method, known = entry
+    method, known, locked_by = entry
     if params is None:
         params = {}
     if not isinstance(params, dict):
@@ -45,6 +50,8 @@ def dispatch(target, name, params):
     if unknown:
         return {"success": False, "msg": f"unknown parameter(s) for '{name}': {', '.join(unknown)}"}
     try:
+        if locked_by is not None:
+            target._check_lock(locked_by, params.get("lock_key"))
         reply = method(target, **params) or {}
     except (Refused, ValueError, TypeError, IndexError) as error:
         return {"success": False, "msg": str(error)}

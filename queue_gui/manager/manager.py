@@ -11,7 +11,6 @@ and the worker's reports move it on as soon as they arrive.
 The manager imports neither Qt nor bluesky.
 """
 
-import collections
 import concurrent.futures
 import logging
 import os
@@ -20,7 +19,9 @@ import threading
 import time
 
 from ..wire import EnvironmentState, ManagerState
+from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
+from .locks import LockCommands
 from .queue_commands import QueueCommands
 from .queue_store import QueueStore, new_uid
 from .run_control import RunControl
@@ -29,7 +30,6 @@ from .worker_client import WorkerClient
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "queue.sqlite"
-CONSOLE_BUFFER_LINES = 10000
 
 _STOP = "stop"
 _COMMAND = "command"
@@ -37,7 +37,7 @@ _REPORT = "report"
 _EXIT = "exit"
 
 
-class Manager(QueueCommands, RunControl):
+class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
     """Queue engine shared by the desktop window and the HTTP server.
 
     Parameters
@@ -78,9 +78,12 @@ class Manager(QueueCommands, RunControl):
         self._queue_stop_pending = False
         self._pause_pending = False
         self._plan_queue_mode = {"loop": False, "ignore_failures": False}
+        self._autostart = False
+        self._immediate_uid = None  # item_uid of an item run by queue_item_execute
         self._runs = []
-        self._console = collections.deque(maxlen=CONSOLE_BUFFER_LINES)
-        self._uids = {name: new_uid() for name in ("plans", "devices", "run_list", "lock_info", "task_results", "console")}
+        self._console = ConsoleBuffer()
+        self._lock = None
+        self._uids = {name: new_uid() for name in ("plans", "devices", "run_list", "lock_info", "task_results")}
         self._last_status = None
         self._shutting_down = False
 
@@ -132,6 +135,7 @@ class Manager(QueueCommands, RunControl):
             self._store = QueueStore(os.path.join(self.data_dir, DATABASE_NAME))
             self._recover_interrupted_item()
             self._plan_queue_mode = self._store.get_meta("plan_queue_mode", self._plan_queue_mode)
+            self._autostart = self._store.get_meta("queue_autostart", False)
             self._description = self._store.get_meta("profile_description")
             try:
                 self._start_worker()
@@ -155,15 +159,18 @@ class Manager(QueueCommands, RunControl):
             if kind == _COMMAND:
                 _, name, params, future = entry
                 reply = dispatch(self, name, params)
+                self._autostart_if_due()
                 self._publish_status()
                 if not future.set_running_or_notify_cancel():
                     continue
                 future.set_result(reply)
             elif kind == _REPORT:
                 self._handle_report(entry[1], entry[2])
+                self._autostart_if_due()
                 self._publish_status()
             elif kind == _EXIT:
                 self._handle_exit(entry[1], entry[2])
+                self._autostart_if_due()
                 self._publish_status()
 
     def _emit(self, kind, payload):
@@ -198,7 +205,7 @@ class Manager(QueueCommands, RunControl):
             "running_item_uid": running["item_uid"] if running else None,
             "manager_state": self._state.value,
             "queue_stop_pending": self._queue_stop_pending,
-            "queue_autostart_enabled": False,
+            "queue_autostart_enabled": self._autostart,
             "worker_environment_exists": self._env_exists,
             "worker_environment_state": self._env_state.value,
             "worker_background_tasks": 0,
@@ -216,7 +223,7 @@ class Manager(QueueCommands, RunControl):
             "plan_queue_mode": dict(self._plan_queue_mode),
             "task_results_uid": self._uids["task_results"],
             "lock_info_uid": self._uids["lock_info"],
-            "lock": {"environment": False, "queue": False},
+            "lock": self._lock_flags(),
             "profile_error": self._profile_error_msg,
         }
 
@@ -231,7 +238,19 @@ class Manager(QueueCommands, RunControl):
         devices = self._description["devices"] if self._description else {}
         return {"devices_allowed": devices, "devices_allowed_uid": self._uids["devices"]}
 
-    @command("queue_mode_set", params=("mode",))
+    # Without user groups, everything the profile defines is allowed: the
+    # existing lists equal the allowed ones and share their change markers.
+    @command("plans_existing")
+    def _cmd_plans_existing(self, **common):
+        plans = self._description["plans"] if self._description else {}
+        return {"plans_existing": plans, "plans_existing_uid": self._uids["plans"]}
+
+    @command("devices_existing")
+    def _cmd_devices_existing(self, **common):
+        devices = self._description["devices"] if self._description else {}
+        return {"devices_existing": devices, "devices_existing_uid": self._uids["devices"]}
+
+    @command("queue_mode_set", params=("mode",), locked_by="queue")
     def _cmd_queue_mode_set(self, mode=None, **common):
         if mode == "default":
             mode = {"loop": False, "ignore_failures": False}
@@ -242,11 +261,6 @@ class Manager(QueueCommands, RunControl):
         self._plan_queue_mode = {**self._plan_queue_mode, **mode}
         self._store.set_meta("plan_queue_mode", self._plan_queue_mode)
         return {}
-
-    @command("console_output", params=("nlines",))
-    def _cmd_console_output(self, nlines=200, **common):
-        lines = list(self._console)[-int(nlines):] if nlines else []
-        return {"text": "".join(entry["msg"] for entry in lines)}
 
     # ------------------------------------------------------------ worker process
     def _start_worker(self):
@@ -302,12 +316,6 @@ class Manager(QueueCommands, RunControl):
     def _on_console(self, msg):
         self._add_console(msg["text"])
 
-    def _add_console(self, text):
-        entry = {"time": time.time(), "msg": text, "uid": new_uid()}
-        self._console.append(entry)
-        self._uids["console"] = entry["uid"]
-        self._emit("console", entry)
-
     def _on_document(self, msg):
         self._emit("document", (msg["name"], msg["doc"]))
 
@@ -350,7 +358,9 @@ class Manager(QueueCommands, RunControl):
 
     def _finish_interrupted_item(self, reason):
         if self._store.running is not None:
-            self._finish_running("failed", reason, back_to_front=True)
+            self._finish_running("failed", reason, back_to_front=self._requeue_running())
+            self._disable_autostart()
+        self._immediate_uid = None
 
     def _finish_running(self, exit_status, msg, back_to_front, run_uids=None, scan_ids=None):
         now = time.time()
@@ -372,7 +382,8 @@ class Manager(QueueCommands, RunControl):
         if worker is not None:
             if self._store is not None and self._store.running is not None:
                 worker.kill()
-                self._finish_running("unknown", "queue-gui was shut down while the item was running", back_to_front=True)
+                msg = "queue-gui was shut down while the item was running"
+                self._finish_running("unknown", msg, back_to_front=self._requeue_running())
             else:
                 from ..worker.protocol import Command
 

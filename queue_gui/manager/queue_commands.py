@@ -17,6 +17,9 @@ from .validation import ItemInvalid, validate_item
 
 DEFAULT_USER_GROUP = "primary"
 
+_WHERE = ("pos", "before_uid", "after_uid")
+_MOVE_TO = ("pos_dest", "before_uid", "after_uid")
+
 
 def _default_user():
     try:
@@ -71,7 +74,7 @@ class QueueCommands:
         return {"items": list(self._store.history()), "plan_history_uid": self._store.history_uid}
 
     # --------------------------------------------------------------- adding
-    @command("queue_item_add", params=("item", "pos", "before_uid", "after_uid"))
+    @command("queue_item_add", params=_WHERE + ("item",), locked_by="queue")
     def _cmd_queue_item_add(self, item=None, pos=None, before_uid=None, after_uid=None, user=None, user_group=None, **common):
         if item is None:
             raise Refused("no item given: send {\"item\": {\"name\": ..., \"args\": [...], \"kwargs\": {...}}}")
@@ -79,7 +82,7 @@ class QueueCommands:
         self._store.add(record, pos=pos, before_uid=before_uid, after_uid=after_uid)
         return {"item": record, "qsize": self._qsize()}
 
-    @command("queue_item_add_batch", params=("items", "pos", "before_uid", "after_uid"))
+    @command("queue_item_add_batch", params=_WHERE + ("items",), locked_by="queue")
     def _cmd_queue_item_add_batch(self, items=None, pos=None, before_uid=None, after_uid=None, user=None, user_group=None, **common):
         """All or nothing: one invalid item refuses the whole batch, naming each problem."""
         if not isinstance(items, list):
@@ -105,14 +108,14 @@ class QueueCommands:
         return {"items": records, "results": results, "qsize": self._qsize()}
 
     # --------------------------------------------------------------- removing
-    @command("queue_item_remove", params=("uid", "pos"))
+    @command("queue_item_remove", params=("uid", "pos"), locked_by="queue")
     def _cmd_queue_item_remove(self, uid=None, pos=None, **common):
         if uid is not None and self._is_running_uid(uid):
             raise Refused("the item is running: stop or abort it first")
         item = self._store.remove(uid=uid, pos=pos)
         return {"item": item, "qsize": self._qsize()}
 
-    @command("queue_item_remove_batch", params=("uids", "ignore_missing"))
+    @command("queue_item_remove_batch", params=("uids", "ignore_missing"), locked_by="queue")
     def _cmd_queue_item_remove_batch(self, uids=None, ignore_missing=True, **common):
         if not isinstance(uids, list):
             raise Refused("'uids' must be a list of item uids")
@@ -123,13 +126,13 @@ class QueueCommands:
         items = self._store.remove_batch([uid for uid in uids if uid in present]) if len(missing) < len(uids) else []
         return {"items": items, "qsize": self._qsize()}
 
-    @command("queue_clear")
+    @command("queue_clear", locked_by="queue")
     def _cmd_queue_clear(self, **common):
         self._store.clear()
         return {"qsize": 0}
 
     # --------------------------------------------------------------- moving
-    @command("queue_item_move", params=("uid", "pos", "pos_dest", "before_uid", "after_uid"))
+    @command("queue_item_move", params=_MOVE_TO + ("uid", "pos"), locked_by="queue")
     def _cmd_queue_item_move(self, uid=None, pos=None, pos_dest=None, before_uid=None, after_uid=None, **common):
         source = self._store.get(uid=uid, pos=pos)
         if pos_dest is None and before_uid is None and after_uid is None:
@@ -137,7 +140,7 @@ class QueueCommands:
         self._store.move_batch([source["item_uid"]], pos=pos_dest, before_uid=before_uid, after_uid=after_uid)
         return {"item": source, "qsize": self._qsize()}
 
-    @command("queue_item_move_batch", params=("uids", "pos_dest", "before_uid", "after_uid", "reorder"))
+    @command("queue_item_move_batch", params=_MOVE_TO + ("uids", "reorder"), locked_by="queue")
     def _cmd_queue_item_move_batch(self, uids=None, pos_dest=None, before_uid=None, after_uid=None, reorder=False, **common):
         if not isinstance(uids, list):
             raise Refused("'uids' must be a list of item uids")
@@ -151,7 +154,7 @@ class QueueCommands:
         return {"items": items, "qsize": self._qsize()}
 
     # --------------------------------------------------------------- updating
-    @command("queue_item_update", params=("item", "replace"))
+    @command("queue_item_update", params=("item", "replace"), locked_by="queue")
     def _cmd_queue_item_update(self, item=None, replace=False, user=None, user_group=None, **common):
         """Change an item in place; ``replace`` gives it a new uid (a new item)."""
         if not isinstance(item, dict) or "item_uid" not in item:
@@ -168,9 +171,19 @@ class QueueCommands:
         return {"item": record, "qsize": self._qsize()}
 
     # --------------------------------------------------------------- history
-    @command("history_clear")
-    def _cmd_history_clear(self, **common):
-        self._store.clear_history()
+    @command("history_clear", params=("size", "item_uid"), locked_by="queue")
+    def _cmd_history_clear(self, size=None, item_uid=None, **common):
+        """Clear the history, or keep its newest ``size`` items, or drop it up to ``item_uid``."""
+        if size is not None and item_uid is not None:
+            raise Refused("give either 'size' or 'item_uid', not both")
+        if size is None and item_uid is None:
+            self._store.clear_history()
+        elif size is not None:
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise Refused("'size' must be a non-negative integer")
+            self._store.trim_history(keep=size)
+        else:
+            self._store.trim_history(through_uid=item_uid)
         return {}
 
     def _is_running_uid(self, uid):

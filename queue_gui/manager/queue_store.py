@@ -63,7 +63,8 @@ class QueueStore:
     ----------
     queue_uid, history_uid : str
         Change markers: a new value after every change of the queue (running
-        item included) or of the history, so clients may cache by them.
+        item included) or of the history, and only then (a call that leaves
+        the data as it was keeps the marker), so clients may cache by them.
     """
 
     def __init__(self, path):
@@ -261,13 +262,15 @@ class QueueStore:
         indices = [self.index_of(uid) for uid in uids]
         if len(set(indices)) != len(indices):
             raise ValueError("the same uid is listed twice")
+        order = [item["item_uid"] for item in self._queue]
         with self._transaction():
             items = [self._delete_later(index) for index in indices]
             self._compact()
             target = self.insertion_index(pos, before_uid, after_uid)
             for offset, item in enumerate(items):
                 self._insert(target + offset, item)
-        self.queue_uid = new_uid()
+        if [item["item_uid"] for item in self._queue] != order:
+            self.queue_uid = new_uid()
         return list(range(target, target + len(items)))
 
     def replace(self, uid, item):
@@ -275,6 +278,8 @@ class QueueStore:
         index = self.index_of(uid)
         if item["item_uid"] != uid and self.contains_uid(item["item_uid"]):
             raise ValueError("an item with the same uid is already in the queue")
+        if item == self._queue[index]:
+            return index
         with self._transaction():
             self._db.execute(
                 "UPDATE queue SET item_uid = ?, item = ? WHERE item_uid = ?",
@@ -286,6 +291,8 @@ class QueueStore:
 
     def clear(self):
         """Remove every queued item (the running item stays)."""
+        if not self._queue:
+            return
         with self._transaction():
             self._db.execute("DELETE FROM queue")
         self._queue, self._positions = [], []
@@ -333,9 +340,28 @@ class QueueStore:
         return record
 
     def clear_history(self):
+        if not self._history:
+            return
         with self._transaction():
             self._db.execute("DELETE FROM history")
         self._history = []
+        self.history_uid = new_uid()
+
+    def trim_history(self, keep=None, through_uid=None):
+        """Drop the oldest records: all but the newest ``keep``, or up to ``through_uid`` included.
+
+        An ``through_uid`` that is not in the history changes nothing.
+        """
+        if through_uid is not None:
+            uids = [record.get("item_uid") for record in self._history]
+            drop = uids.index(through_uid) + 1 if through_uid in uids else 0
+        else:
+            drop = max(len(self._history) - keep, 0)
+        if drop == 0:
+            return
+        with self._transaction():
+            self._db.execute("DELETE FROM history WHERE id IN (SELECT id FROM history ORDER BY id LIMIT ?)", (drop,))
+        self._history = self._history[drop:]
         self.history_uid = new_uid()
 
     # ------------------------------------------------------------ settings

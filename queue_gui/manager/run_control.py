@@ -7,6 +7,16 @@ reports (handled in :data:`RunControl._RUN_REPORT_HANDLERS`) move the state on.
 Semantics kept from the seed: items added while the queue runs are run as
 part of it; a plan ended by stop, abort or halt (or that failed) goes back
 to the front of the queue and queue execution stops.
+
+Autostart (as in bluesky-queueserver): while enabled, the queue starts
+whenever the environment is open, the manager idle and the queue not empty.
+Whatever stops the queue on purpose or by failure (``queue_stop``, a
+``queue_stop`` instruction, a plan that did not complete) disables it, so a
+failing plan is never retried in a loop.
+
+``queue_item_execute`` runs one item at once without touching the queue: it
+is recorded in the history, never put back into the queue, and the queue
+does not start after it.
 """
 
 import copy
@@ -35,7 +45,7 @@ class RunControl:
             raise Refused(f"cannot {action}: the environment is not open")
 
     # ------------------------------------------------------------ environment
-    @command("environment_open")
+    @command("environment_open", locked_by="environment")
     def _cmd_environment_open(self, **common):
         if self._env_exists:
             raise Refused("cannot open the environment: it is already open")
@@ -48,7 +58,7 @@ class RunControl:
         self._worker.send(Command.OPEN_ENVIRONMENT)
         return {"msg": "opening the environment"}
 
-    @command("profile_reload")
+    @command("profile_reload", locked_by="environment")
     def _cmd_profile_reload(self, **common):
         """Re-read the startup profile (a new standby worker describes it)."""
         if self._env_exists:
@@ -66,7 +76,7 @@ class RunControl:
         except OSError:
             return True
 
-    @command("environment_close")
+    @command("environment_close", locked_by="environment")
     def _cmd_environment_close(self, **common):
         self._require_environment("close the environment")
         self._require_idle("close the environment")
@@ -76,7 +86,7 @@ class RunControl:
         self._worker.send(Command.CLOSE_ENVIRONMENT)
         return {"msg": "closing the environment"}
 
-    @command("environment_destroy")
+    @command("environment_destroy", locked_by="environment")
     def _cmd_environment_destroy(self, **common):
         if not self._env_exists and self._state is not ManagerState.CREATING_ENVIRONMENT:
             raise Refused("cannot destroy the environment: it is not open")
@@ -112,7 +122,7 @@ class RunControl:
             self._re_state = msg["state"]
 
     # ------------------------------------------------------------ queue
-    @command("queue_start")
+    @command("queue_start", locked_by="environment")
     def _cmd_queue_start(self, **common):
         self._require_environment("start the queue")
         self._require_idle("start the queue")
@@ -122,39 +132,95 @@ class RunControl:
         self._run_next()
         return {"msg": "the queue is starting"}
 
-    @command("queue_stop")
+    @command("queue_stop", locked_by="environment")
     def _cmd_queue_stop(self, **common):
         if self._state not in _EXECUTING + (ManagerState.PAUSED,):
             raise Refused("cannot stop the queue: it is not running")
         self._queue_stop_pending = True
         return {"msg": "the queue stops after the current plan"}
 
-    @command("queue_stop_cancel")
+    @command("queue_stop_cancel", locked_by="environment")
     def _cmd_queue_stop_cancel(self, **common):
         self._queue_stop_pending = False
         return {}
+
+    @command("queue_autostart", params=("enable",), locked_by="environment")
+    def _cmd_queue_autostart(self, enable=None, **common):
+        if not isinstance(enable, bool):
+            raise Refused("'enable' must be true or false")
+        if enable != self._autostart:
+            self._autostart = enable
+            self._store.set_meta("queue_autostart", enable)
+        return {}
+
+    def _autostart_if_due(self):
+        """Start the queue when autostart is on and nothing else is going on."""
+        if (
+            self._autostart
+            and not self._shutting_down
+            and self._state is ManagerState.IDLE
+            and self._env_exists
+            and self._store.running is None
+            and len(self._store)
+        ):
+            self._set_state(ManagerState.STARTING_QUEUE)
+            self._run_next()
+
+    def _disable_autostart(self):
+        if self._autostart:
+            self._autostart = False
+            self._store.set_meta("queue_autostart", False)
+
+    @command("queue_item_execute", params=("item",), locked_by="environment")
+    def _cmd_queue_item_execute(self, item=None, user=None, user_group=None, **common):
+        """Run one plan now, outside the queue; refused unless the environment is open and idle."""
+        if item is None:
+            raise Refused("no item given: send {\"item\": {\"name\": ..., \"args\": [...], \"kwargs\": {...}}}")
+        self._require_environment("execute an item")
+        self._require_idle("execute an item")
+        record = self._prepare_item(item, user, user_group)
+        if record["item_type"] != ItemType.PLAN.value:
+            raise Refused("only plans can be executed immediately")
+        self._store.set_running(record)
+        self._immediate_uid = record["item_uid"]
+        self._set_state(ManagerState.STARTING_QUEUE)
+        self._send_running_item(record)
+        return {"item": record, "qsize": self._qsize()}
 
     def _run_next(self):
         """Send the front item to the worker, or end queue execution."""
         while len(self._store) and self._store.items()[0].get("item_type") == ItemType.INSTRUCTION.value:
             instruction = self._store.remove(pos="front")
             if instruction["name"] == QUEUE_STOP_INSTRUCTION:
-                self._end_queue("the queue reached a queue_stop instruction")
+                self._end_queue("the queue reached a queue_stop instruction", disable_autostart=True)
                 return
         if self._queue_stop_pending or len(self._store) == 0:
-            self._end_queue("")
+            self._end_queue("", disable_autostart=self._queue_stop_pending)
             return
-        item = self._store.start_front()
-        self._runs = []
-        self._uids["run_list"] = new_uid()
+        self._send_running_item(self._store.start_front())
+
+    def _send_running_item(self, item):
+        if self._runs:
+            self._runs = []
+            self._uids["run_list"] = new_uid()
         self._env_state = EnvironmentState.EXECUTING_PLAN
         if not self._worker.send(Command.RUN_PLAN, item=item):
-            self._finish_running(ExitStatus.FAILED.value, "the worker process cannot be reached", back_to_front=True)
-            self._end_queue("")
+            self._finish_running(
+                ExitStatus.FAILED.value, "the worker process cannot be reached", back_to_front=self._requeue_running()
+            )
+            self._end_queue("", disable_autostart=True)
 
-    def _end_queue(self, reason):
+    def _requeue_running(self):
+        """Whether the running item returns to the queue when it does not complete."""
+        running = self._store.running
+        return running is not None and running["item_uid"] != self._immediate_uid
+
+    def _end_queue(self, reason, disable_autostart=False):
         if reason:
             self._add_console(f"queue-gui: {reason}\n")
+        if disable_autostart:
+            self._disable_autostart()
+        self._immediate_uid = None
         self._queue_stop_pending = False
         self._pause_pending = False
         if self._env_exists:
@@ -175,17 +241,24 @@ class RunControl:
             return
         result = msg["result"]
         status = ExitStatus(result["exit_status"])
+        immediate = running["item_uid"] == self._immediate_uid
         ignore = status is ExitStatus.FAILED and self._plan_queue_mode.get("ignore_failures")
-        back_to_front = status is not ExitStatus.COMPLETED and not ignore
+        back_to_front = status is not ExitStatus.COMPLETED and not ignore and not immediate
         self._store.finish_running(result, back_to_front=back_to_front)
-        if status is ExitStatus.COMPLETED and self._plan_queue_mode.get("loop"):
-            self._store.add(dict(copy.deepcopy(running), item_uid=new_uid()), pos="back")
         self._pause_pending = False
         self._env_state = EnvironmentState.IDLE
+        if immediate:
+            completed = status is ExitStatus.COMPLETED
+            self._end_queue("" if completed else f"the plan '{running['name']}' ended as {status.value}")
+            return
+        if status is ExitStatus.COMPLETED and self._plan_queue_mode.get("loop"):
+            self._store.add(dict(copy.deepcopy(running), item_uid=new_uid()), pos="back")
         if status is ExitStatus.COMPLETED or ignore:
             self._run_next()
         else:
-            self._end_queue(f"the queue stopped: the plan '{running['name']}' ended as {status.value}")
+            self._end_queue(
+                f"the queue stopped: the plan '{running['name']}' ended as {status.value}", disable_autostart=True
+            )
 
     def _on_run_started(self, msg):
         self._runs.append({"uid": msg["run_uid"], "is_open": True, "exit_status": None})
@@ -209,7 +282,7 @@ class RunControl:
         return {"run_list": [dict(r) for r in runs], "run_list_uid": self._uids["run_list"]}
 
     # ------------------------------------------------------------ pause / continue
-    @command("re_pause", params=("option",))
+    @command("re_pause", params=("option",), locked_by="environment")
     def _cmd_re_pause(self, option=PauseOption.DEFERRED.value, **common):
         try:
             option = PauseOption(option)
@@ -234,19 +307,19 @@ class RunControl:
         self._worker.send(Command.CONTINUE, option=option.value)
         return {"msg": f"{option.value} requested"}
 
-    @command("re_resume")
+    @command("re_resume", locked_by="environment")
     def _cmd_re_resume(self, **common):
         return self._continue(ContinueOption.RESUME)
 
-    @command("re_stop")
+    @command("re_stop", locked_by="environment")
     def _cmd_re_stop(self, **common):
         return self._continue(ContinueOption.STOP)
 
-    @command("re_abort")
+    @command("re_abort", locked_by="environment")
     def _cmd_re_abort(self, **common):
         return self._continue(ContinueOption.ABORT)
 
-    @command("re_halt")
+    @command("re_halt", locked_by="environment")
     def _cmd_re_halt(self, **common):
         return self._continue(ContinueOption.HALT)
 

@@ -5,6 +5,7 @@ is C++: a wake-up file descriptor watched by a ``QSocketNotifier`` lets
 Ctrl-C and SIGTERM close the window promptly, without a polling timer.
 """
 
+import gc
 import logging
 import os
 import signal
@@ -52,6 +53,10 @@ def run_gui(args):
     window = MainWindow(bridge, server_url=service.url)
     keep = _install_signal_wakeup(app, window)  # noqa: F841 (kept alive until exit)
     window.show()
+    # Everything built so far lives as long as the window: keep it out of
+    # the garbage collector's full passes, which otherwise stall the event
+    # loop for 40-90 ms every so often (measured, docs/benchmarks_gui.md).
+    gc.freeze()
     print(f"queue-gui: serving {service.url}", flush=True)
     try:
         app.exec_()

@@ -26,14 +26,18 @@ class ManagerBridge(QObject):
     manager : queue_gui.manager.manager.Manager
     """
 
-    status_changed = Signal(dict)
-    queue_changed = Signal(list, dict)  # queued items, running item ({} when none)
-    history_changed = Signal(list)  # oldest first
-    description_changed = Signal(dict, dict)  # plans, devices
-    console_received = Signal(dict)
-    reply_received = Signal(str, dict)  # command name, reply
+    # Typed ``object``, not ``list``/``dict``: PyQt converts typed containers
+    # element by element for every connected slot (about 200 ms for 10,000
+    # items). Passing the objects themselves is safe because the manager
+    # never changes a dict it has handed out: it replaces items instead.
+    status_changed = Signal(object)  # dict
+    queue_changed = Signal(object, object)  # queued items (list), running item ({} when none)
+    history_changed = Signal(object)  # list, oldest first
+    description_changed = Signal(object, object)  # plans, devices
+    console_received = Signal(object)  # dict
+    reply_received = Signal(str, object)  # command name, reply dict
 
-    _status_pushed = Signal(dict)
+    _status_pushed = Signal(object)
     _reply_ready = Signal(str, object, object)
 
     def __init__(self, manager, parent=None):
@@ -73,7 +77,7 @@ class ManagerBridge(QObject):
                 logger.exception("handling the reply to %s failed", name)
         self.reply_received.emit(name, reply)
 
-    @Slot(dict)
+    @Slot(object)
     def _slot_status(self, status):
         self.status = status
         self.status_changed.emit(status)

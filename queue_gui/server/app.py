@@ -46,11 +46,15 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
     max_body_bytes : int
         Larger request bodies are refused with 413.
     """
+    from .api_routes import api_router
+    from .push import push_router
     from .seed_routes import seed_router
 
     app = FastAPI(title="queue-gui", version=__version__, description="Queue and run bluesky plans.")
     app.state.manager = manager
     app.include_router(seed_router(manager))
+    app.include_router(api_router(manager))
+    app.include_router(push_router(manager))
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected_error)

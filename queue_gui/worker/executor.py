@@ -8,9 +8,12 @@ pipe-reader thread calls while ``RE(plan)`` is blocking the main thread:
 is safe from another thread.
 """
 
+import json
 import logging
 import time
 import traceback
+
+from event_model import NumpyEncoder
 
 from ..wire import EXIT_STATUS_OF_CONTINUE, ContinueOption, ExitStatus
 from .protocol import Report, message
@@ -99,7 +102,10 @@ class Executor:
         elif name == "stop":
             self._send(message(Report.RUN_STOPPED, run_uid=doc["run_start"], exit_status=doc.get("exit_status")))
         if self._forward_documents:
-            self._send(message(Report.DOCUMENT, name=name, doc=doc))
+            # JSON text, not the dict: unpickling numpy arrays would import
+            # numpy into the manager's process on its pipe-reader thread
+            # (about 120 ms the first time, blocking every report behind it).
+            self._send(message(Report.DOCUMENT, name=name, doc=json.dumps(doc, cls=NumpyEncoder)))
 
     # ------------------------------------------------------------ plans
     def run_plan(self, item):

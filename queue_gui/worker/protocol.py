@@ -34,7 +34,7 @@ class Report(str, enum.Enum):
     PAUSE_FAILED = "pause_failed"  # msg
     RUN_STARTED = "run_started"  # run_uid, scan_id
     RUN_STOPPED = "run_stopped"  # run_uid, exit_status
-    DOCUMENT = "document"  # name, doc
+    DOCUMENT = "document"  # name, doc (JSON text)
     CONSOLE = "console"  # text
 
 

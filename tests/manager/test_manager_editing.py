@@ -91,15 +91,31 @@ def test_update_keeps_the_uid_and_validates(editor):
 
 def test_every_change_gives_a_new_plan_queue_uid(editor):
     seen = {editor.call("status")["plan_queue_uid"]}
+    add(editor, 0)
+    seen.add(editor.call("status")["plan_queue_uid"])
     item = add(editor, 1)
     seen.add(editor.call("status")["plan_queue_uid"])
     editor.ok("queue_item_move", uid=item["item_uid"], pos_dest="front")
     seen.add(editor.call("status")["plan_queue_uid"])
     editor.ok("queue_item_remove", uid=item["item_uid"])
     seen.add(editor.call("status")["plan_queue_uid"])
-    assert len(seen) == 4
+    assert len(seen) == 5
     editor.call("queue_get")
     assert editor.call("status")["plan_queue_uid"] in seen, "reading changes nothing"
+
+
+def test_changes_that_change_nothing_keep_the_plan_queue_uid(editor):
+    item = add(editor, 1)
+    add(editor, 2)
+    before = editor.call("status")["plan_queue_uid"]
+    editor.ok("queue_item_move", uid=item["item_uid"], pos_dest="front")
+    editor.ok("queue_item_update", item=item)
+    assert editor.call("status")["plan_queue_uid"] == before
+    editor.ok("queue_clear")
+    after_clear = editor.call("status")["plan_queue_uid"]
+    assert after_clear != before
+    editor.ok("queue_clear")
+    assert editor.call("status")["plan_queue_uid"] == after_clear
 
 
 def test_unknown_commands_and_bad_parameters_are_refused(editor):

@@ -1,0 +1,130 @@
+"""The ``/api`` routes of bluesky-httpserver, each mapped to one manager command.
+
+``bluesky_queueserver_api.http.REManagerAPI`` and ``queue-monitor`` drive
+queue-gui through these unchanged: the same paths and HTTP methods, the same
+body fields (a JSON body even with GET), the same reply fields. Refusals are
+HTTP 200 with ``{"success": false, "msg": ...}``; malformed bodies are 422
+with ``detail`` (see :mod:`queue_gui.server.app`).
+
+The routes are one table: adding a route is adding a row. Where
+bluesky-httpserver fills ``user`` and ``user_group`` from its login, the
+manager fills them (the server's user name and ``primary``) when a client
+sends none.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from fastapi import APIRouter, Body
+
+from . import api_models as m
+from .app import run_command
+
+#: Body fields the server accepts for compatibility and does not pass on.
+_IGNORED = {"reload"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One row of the table: ``methods path`` runs ``command`` with the body's fields."""
+
+    methods: tuple
+    path: str
+    command: str
+    request: type
+    reply: type
+    summary: str
+    fixed: dict = field(default_factory=dict)
+
+
+def _r(methods, path, command, request, reply, summary, **fixed):
+    methods = (methods,) if isinstance(methods, str) else methods
+    return Route(methods, path, command, request, reply, summary, fixed)
+
+
+ROUTES = (
+    # status
+    _r(("GET", "POST"), "/status", "status", m.ReadRequest, m.Status, "status of the manager"),
+    _r("GET", "/ping", "status", m.ReadRequest, m.Status, "status of the manager (bluesky's 'ping')"),
+    # queue
+    _r("GET", "/queue/get", "queue_get", m.ReadRequest, m.QueueGet, "the queue and the running item"),
+    _r("POST", "/queue/item/add", "queue_item_add", m.ItemAdd, m.ItemReply, "add an item to the queue"),
+    _r("POST", "/queue/item/add/batch", "queue_item_add_batch", m.ItemAddBatch, m.ItemsReply, "add items, all or none"),
+    _r("POST", "/queue/item/remove", "queue_item_remove", m.ItemRemove, m.ItemReply, "remove an item"),
+    _r(
+        "POST", "/queue/item/remove/batch", "queue_item_remove_batch", m.ItemRemoveBatch, m.ItemsReply,
+        "remove items by uid",
+    ),
+    _r("POST", "/queue/item/move", "queue_item_move", m.ItemMove, m.ItemReply, "move an item"),
+    _r("POST", "/queue/item/move/batch", "queue_item_move_batch", m.ItemMoveBatch, m.ItemsReply, "move items together"),
+    _r("POST", "/queue/item/update", "queue_item_update", m.ItemUpdate, m.ItemReply, "change a queued item"),
+    _r("GET", "/queue/item/get", "queue_item_get", m.ItemGet, m.ItemReply, "one queued item by uid or position"),
+    _r("POST", "/queue/item/execute", "queue_item_execute", m.ItemExecute, m.ItemReply, "run an item now, not queued"),
+    _r("POST", "/queue/start", "queue_start", m.LockedRequest, m.Reply, "start executing the queue"),
+    _r("POST", "/queue/stop", "queue_stop", m.LockedRequest, m.Reply, "stop the queue after the current plan"),
+    _r("POST", "/queue/stop/cancel", "queue_stop_cancel", m.LockedRequest, m.Reply, "cancel a pending queue stop"),
+    _r("POST", "/queue/clear", "queue_clear", m.LockedRequest, m.Reply, "remove every queued item"),
+    _r("POST", "/queue/autostart", "queue_autostart", m.QueueAutostart, m.Reply, "turn queue autostart on or off"),
+    _r("POST", "/queue/mode/set", "queue_mode_set", m.QueueModeSet, m.Reply, "loop mode, ignore failures"),
+    # history
+    _r("GET", "/history/get", "history_get", m.ReadRequest, m.HistoryGet, "finished items, oldest first"),
+    _r("POST", "/history/clear", "history_clear", m.HistoryClear, m.Reply, "clear or trim the history"),
+    # environment
+    _r("POST", "/environment/open", "environment_open", m.LockedRequest, m.Reply, "open the RunEngine environment"),
+    _r("POST", "/environment/close", "environment_close", m.LockedRequest, m.Reply, "close the environment"),
+    _r("POST", "/environment/destroy", "environment_destroy", m.LockedRequest, m.Reply, "kill the environment"),
+    # run engine
+    _r("POST", "/re/pause", "re_pause", m.RePause, m.Reply, "pause the running plan"),
+    _r("POST", "/re/resume", "re_resume", m.LockedRequest, m.Reply, "resume the paused plan"),
+    _r("POST", "/re/stop", "re_stop", m.LockedRequest, m.Reply, "stop the paused plan (it stays in the queue)"),
+    _r("POST", "/re/abort", "re_abort", m.LockedRequest, m.Reply, "abort the paused plan"),
+    _r("POST", "/re/halt", "re_halt", m.LockedRequest, m.Reply, "halt the paused plan"),
+    _r(("GET", "POST"), "/re/runs", "re_runs", m.ReRuns, m.Reply, "runs of the running plan"),
+    _r("GET", "/re/runs/active", "re_runs", m.ReadRequest, m.Reply, "runs of the running plan", option="active"),
+    _r("GET", "/re/runs/open", "re_runs", m.ReadRequest, m.Reply, "open runs of the running plan", option="open"),
+    _r("GET", "/re/runs/closed", "re_runs", m.ReadRequest, m.Reply, "closed runs of the running plan", option="closed"),
+    # profile
+    _r("GET", "/plans/allowed", "plans_allowed", m.ReadRequest, m.Reply, "plans, with their parameters"),
+    _r("GET", "/devices/allowed", "devices_allowed", m.ReadRequest, m.Reply, "devices, with their classes"),
+    _r("GET", "/plans/existing", "plans_existing", m.ReadRequest, m.Reply, "every plan of the profile"),
+    _r("GET", "/devices/existing", "devices_existing", m.ReadRequest, m.Reply, "every device of the profile"),
+    # console output
+    _r("GET", "/console_output", "console_output", m.ConsoleOutput, m.Reply, "the last lines of console output"),
+    _r("GET", "/console_output/uid", "console_output_uid", m.ReadRequest, m.Reply, "changes with every new output"),
+    _r(
+        "GET", "/console_output_update", "console_output_update", m.ConsoleOutputUpdate, m.ConsoleUpdate,
+        "console output after 'last_msg_uid'",
+    ),
+    # locks
+    _r("POST", "/lock", "lock", m.Lock, m.LockInfo, "lock the environment and/or the queue with a key"),
+    _r("POST", "/unlock", "unlock", m.LockedRequest, m.LockInfo, "unlock with the key"),
+    _r("GET", "/lock/info", "lock_info", m.LockedRequest, m.LockInfo, "the lock (and whether a key opens it)"),
+)
+
+
+def api_router(manager):
+    """The ``/api`` routes bound to ``manager``."""
+    router = APIRouter(prefix="/api", tags=["api"])
+    for route in ROUTES:
+        endpoint = _endpoint(manager, route)
+        for method in route.methods:  # one operation per method keeps OpenAPI ids unique
+            router.add_api_route(
+                route.path,
+                endpoint,
+                methods=[method],
+                name=f"{route.command}{'_' + route.fixed['option'] if route.fixed else ''}",
+                summary=route.summary,
+                response_model=route.reply,
+            )
+    return router
+
+
+def _endpoint(manager, route):
+    command, fixed = route.command, route.fixed
+
+    async def endpoint(body: Optional[route.request] = Body(None)):
+        params = body.model_dump(exclude_unset=True, exclude=_IGNORED) if body is not None else {}
+        return await run_command(manager, command, {**params, **fixed})
+
+    endpoint.__doc__ = f"Runs the manager command ``{command}``."
+    return endpoint

@@ -1,0 +1,181 @@
+"""Push updates over WebSockets, on bluesky-httpserver's paths and message shapes.
+
+``/api/status/ws``
+    ``{"time": t, "msg": {"status": {...}}}`` at once on connect, then every
+    time the status changes (the same object as ``GET /api/status``).
+``/api/console_output/ws``
+    ``{"time": t, "msg": "text"}`` for every piece of console output.
+``/api/info/ws``
+    The status messages, plus ``{"time": t, "msg": {"plan_queue": {...}}}``
+    when the queue (or the running item) changed and
+    ``{"time": t, "msg": {"plan_history": {...}}}`` when the history changed.
+    Both carry the new ``*_uid`` and the sizes; a client that wants the items
+    fetches ``queue/get`` or ``history/get`` once per notification.
+
+bluesky-httpserver relays what the manager publishes on a timer; here the
+manager's own event is the trigger, so a change reaches the client within a
+millisecond or so. The bridge: the manager calls :meth:`PushHub._on_event` on
+its thread, which only schedules :meth:`PushHub._publish` on the server's
+event loop (``call_soon_threadsafe``); that puts the JSON text into one
+bounded ``asyncio.Queue`` per connection, dropping the oldest message for a
+client too slow to keep up.
+"""
+
+import asyncio
+import json
+import logging
+import time
+
+from fastapi import APIRouter, WebSocket
+
+logger = logging.getLogger(__name__)
+
+#: Messages buffered per connection before the oldest are dropped.
+QUEUE_SIZE = 1000
+
+STATUS, CONSOLE, INFO = "status", "console", "info"
+
+
+class PushHub:
+    """Fan-out of manager events to WebSocket connections.
+
+    Parameters
+    ----------
+    manager : queue_gui.manager.manager.Manager
+    queue_size : int
+        Bound of each connection's queue.
+
+    Notes
+    -----
+    The hub binds itself to the event loop of its first connection and
+    subscribes to the manager then; until a client connects it costs nothing.
+    All methods but :meth:`_on_event` run on that loop.
+    """
+
+    def __init__(self, manager, queue_size=QUEUE_SIZE):
+        self._manager = manager
+        self._queue_size = queue_size
+        self._loop = None
+        self._started = None
+        self._status = None
+        self._queues = {STATUS: set(), CONSOLE: set(), INFO: set()}
+
+    # ------------------------------------------------------------ manager thread
+    def _on_event(self, kind, payload):
+        if kind == "document":
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._publish, kind, payload, time.time())
+        except RuntimeError:  # the loop was closed: the server has stopped
+            self._manager.unsubscribe(self._on_event)
+
+    # ------------------------------------------------------------ event loop
+    async def _start(self):
+        """Subscribe to the manager and learn the current status (once)."""
+        if self._started is None:
+            self._loop = asyncio.get_running_loop()
+            self._started = self._loop.create_future()
+            self._manager.subscribe(self._on_event)
+            # Changes pushed while this runs arrive before the reply (both
+            # cross over in order through call_soon_threadsafe), so a status
+            # already pushed is at least as new as the reply.
+            try:
+                reply = await asyncio.wrap_future(self._manager.submit("status"))
+                if self._status is None:
+                    self._status = {k: v for k, v in reply.items() if k != "success"}
+            finally:
+                self._started.set_result(None)
+        await self._started
+
+    async def connect(self, channel):
+        """A new connection's queue, with the current status first on status and info."""
+        await self._start()
+        queue = asyncio.Queue(self._queue_size)
+        if channel in (STATUS, INFO):
+            queue.put_nowait(_text(time.time(), {"status": self._status}))
+        self._queues[channel].add(queue)
+        return queue
+
+    def disconnect(self, channel, queue):
+        self._queues[channel].discard(queue)
+
+    def _publish(self, kind, payload, timestamp):
+        if kind == "console":
+            self._put(CONSOLE, json.dumps({"time": payload["time"], "msg": payload["msg"]}))
+            return
+        if kind != "status":
+            return
+        previous, self._status = self._status, payload
+        if not (self._queues[STATUS] or self._queues[INFO]):
+            return
+        text = _text(timestamp, {"status": payload})
+        self._put(STATUS, text)
+        self._put(INFO, text)
+        if previous is None:
+            return
+        if previous["plan_queue_uid"] != payload["plan_queue_uid"]:
+            queue_info = {k: payload[k] for k in ("plan_queue_uid", "items_in_queue", "running_item_uid")}
+            self._put(INFO, _text(timestamp, {"plan_queue": queue_info}))
+        if previous["plan_history_uid"] != payload["plan_history_uid"]:
+            history_info = {k: payload[k] for k in ("plan_history_uid", "items_in_history")}
+            self._put(INFO, _text(timestamp, {"plan_history": history_info}))
+
+    def _put(self, channel, text):
+        for queue in self._queues[channel]:
+            if queue.full():
+                queue.get_nowait()  # a slow client loses the oldest message, not the newest
+            queue.put_nowait(text)
+
+
+def _text(timestamp, msg):
+    return json.dumps({"time": timestamp, "msg": msg})
+
+
+def push_router(manager):
+    """WebSocket routes streaming ``manager``'s status, console output and changes."""
+    hub = PushHub(manager)
+    router = APIRouter(prefix="/api")
+
+    @router.websocket("/status/ws")
+    async def status_ws(websocket: WebSocket):
+        await _serve(websocket, hub, STATUS)
+
+    @router.websocket("/console_output/ws")
+    async def console_output_ws(websocket: WebSocket):
+        await _serve(websocket, hub, CONSOLE)
+
+    @router.websocket("/info/ws")
+    async def info_ws(websocket: WebSocket):
+        await _serve(websocket, hub, INFO)
+
+    router.hub = hub
+    return router
+
+
+async def _serve(websocket, hub, channel):
+    """Send the channel's messages until the client goes away (or the server stops)."""
+    await websocket.accept()
+    queue = await hub.connect(channel)
+    sender = asyncio.ensure_future(_send_all(websocket, queue))
+    receiver = asyncio.ensure_future(_until_disconnect(websocket))
+    try:
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        hub.disconnect(channel, queue)
+        for task in (sender, receiver):
+            task.cancel()
+        # Collects the cancellations, or the error of a socket that closed under a send.
+        await asyncio.gather(sender, receiver, return_exceptions=True)
+
+
+async def _send_all(websocket, queue):
+    while True:
+        await websocket.send_text(await queue.get())
+
+
+async def _until_disconnect(websocket):
+    """Read (and ignore) what the client sends; return when it disconnects."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
