@@ -72,11 +72,16 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
         self._worker = None
         self._worker_exit_expected = None  # None, "close" or "destroy"
         self._profile_loaded = False
+        self._profile_failed = False
         self._profile_mtime = None
         self._profile_error_msg = None
         self._description = None
         self._queue_stop_pending = False
         self._pause_pending = False
+        self._pause_option = None
+        self._pause_sent_for = None  # item uid the pending pause was sent for
+        self._pause_failed_for = None  # item uid whose RunEngine was not running when it came
+        self._plan_started_uid = None  # item uid the RunEngine reported running
         self._plan_queue_mode = {"loop": False, "ignore_failures": False}
         self._autostart = False
         self._immediate_uid = None  # item_uid of an item run by queue_item_execute
@@ -266,6 +271,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
     def _start_worker(self):
         """Start a standby worker: it loads and describes the profile at once."""
         self._profile_loaded = False
+        self._profile_failed = False
         self._worker_exit_expected = None
         self._worker = WorkerClient(
             self.profile_path,
@@ -308,6 +314,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
 
     def _on_profile_failed(self, msg):
         self._profile_loaded = False
+        self._profile_failed = True
         self._profile_error_msg = msg["msg"]
         self._add_console(f"queue-gui: the startup profile failed to load: {msg['msg']}\n{msg['traceback']}")
         if self._state is ManagerState.INITIALIZING:
@@ -326,7 +333,8 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
         self._worker = None
         self._env_exists = False
         self._re_state = None
-        self._pause_pending = False
+        self._forget_pause()
+        self._plan_started_uid = None
         self._queue_stop_pending = False
         if expected is None:
             reason = f"worker process died ({_describe_exit(exitcode)})"

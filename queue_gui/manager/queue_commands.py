@@ -7,7 +7,7 @@ the environment: the queue can be built while it is closed, and while the
 queue runs (the running item itself is not in the queue).
 """
 
-import copy
+import functools
 import getpass
 
 from ..wire import ItemType
@@ -21,6 +21,7 @@ _WHERE = ("pos", "before_uid", "after_uid")
 _MOVE_TO = ("pos_dest", "before_uid", "after_uid")
 
 
+@functools.lru_cache(maxsize=1)
 def _default_user():
     try:
         return getpass.getuser()
@@ -45,7 +46,7 @@ class QueueCommands:
             record = validate_item(item, description or {"plans": {}, "devices": {}})
         except ItemInvalid as error:
             raise Refused(str(error)) from None
-        record = copy.deepcopy(record)
+        # validate_item returned a deep copy: the record shares nothing with the request.
         record.pop("result", None)
         record["item_uid"] = new_uid()
         record["user"] = record.get("user") or user or _default_user()
@@ -150,7 +151,7 @@ class QueueCommands:
         if pos_dest is None and before_uid is None and after_uid is None:
             raise Refused("no destination: give 'pos_dest', 'before_uid' or 'after_uid'")
         self._store.move_batch(uids, pos=pos_dest, before_uid=before_uid, after_uid=after_uid)
-        items = [self._store.get(uid=u) for u in uids]
+        items = [self._store.items()[index] for index in self._store.indices_of(uids)]
         return {"items": items, "qsize": self._qsize()}
 
     # --------------------------------------------------------------- updating

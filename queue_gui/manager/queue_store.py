@@ -77,6 +77,7 @@ class QueueStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._queue = []
+        self._uid_set = set()
         self._positions = []
         self._history = []
         self._running = None
@@ -89,6 +90,7 @@ class QueueStore:
         rows = self._db.execute("SELECT position, item FROM queue ORDER BY position").fetchall()
         self._positions = [row[0] for row in rows]
         self._queue = [json.loads(row[1]) for row in rows]
+        self._uid_set = {item["item_uid"] for item in self._queue}
         self._history = [json.loads(row[0]) for row in self._db.execute("SELECT item FROM history ORDER BY id")]
         row = self._db.execute("SELECT item FROM running").fetchone()
         self._running = json.loads(row[0]) if row else None
@@ -120,10 +122,18 @@ class QueueStore:
         """The item by uid or by position (``"front"``, ``"back"`` or an int)."""
         return self._queue[self._resolve(uid, pos)]
 
+    def indices_of(self, uids):
+        """Positions of several items in one pass; ``KeyError`` naming a missing uid."""
+        if len(uids) == 1:
+            return [self.index_of(uids[0])]
+        where = {item["item_uid"]: index for index, item in enumerate(self._queue)}
+        try:
+            return [where[uid] for uid in uids]
+        except KeyError as error:
+            raise KeyError(f"no item with uid '{error.args[0]}' in the queue") from None
+
     def contains_uid(self, uid):
-        return any(item["item_uid"] == uid for item in self._queue) or (
-            self._running is not None and self._running["item_uid"] == uid
-        )
+        return uid in self._uid_set or (self._running is not None and self._running["item_uid"] == uid)
 
     def _resolve(self, uid, pos):
         """Index of an existing item named by exactly one of uid or pos."""
@@ -168,22 +178,6 @@ class QueueStore:
     def _transaction(self):
         return _Transaction(self)
 
-    def _position_for(self, index):
-        """A position strictly between the neighbours of ``index``; renumbers if needed."""
-        before = self._positions[index - 1] if index > 0 else None
-        after = self._positions[index] if index < len(self._positions) else None
-        if before is None and after is None:
-            return 0.0
-        if before is None:
-            return after - _POSITION_STEP
-        if after is None:
-            return before + _POSITION_STEP
-        middle = (before + after) / 2
-        if before < middle < after:
-            return middle
-        self._renumber()
-        return self._position_for(index)
-
     def _renumber(self):
         self._positions = [i * _POSITION_STEP for i in range(len(self._queue))]
         self._db.executemany(
@@ -192,17 +186,47 @@ class QueueStore:
         )
 
     def _insert(self, index, item):
-        position = self._position_for(index)
-        self._db.execute(
+        self._insert_block(index, [item])
+
+    def _insert_block(self, index, items):
+        """Insert items at ``index`` with evenly spaced positions: one statement, one splice.
+
+        Spacing the block evenly (rather than halving the gap item by item)
+        keeps a large move or batch from exhausting the gap and forcing a
+        renumbering of the whole queue.
+        """
+        positions = self._block_positions(index, len(items))
+        if positions is None:
+            self._renumber()
+            positions = self._block_positions(index, len(items))
+        self._db.executemany(
             "INSERT INTO queue (item_uid, position, item) VALUES (?, ?, ?)",
-            (item["item_uid"], position, json.dumps(item)),
+            [(item["item_uid"], position, json.dumps(item)) for item, position in zip(items, positions)],
         )
-        self._queue.insert(index, item)
-        self._positions.insert(index, position)
+        self._queue[index:index] = items
+        self._positions[index:index] = positions
+        self._uid_set.update(item["item_uid"] for item in items)
+
+    def _block_positions(self, index, count):
+        """``count`` increasing positions between the neighbours of ``index``, or None."""
+        before = self._positions[index - 1] if index > 0 else None
+        after = self._positions[index] if index < len(self._positions) else None
+        if before is None and after is None:
+            before, after = -_POSITION_STEP, _POSITION_STEP * count
+        elif before is None:
+            before = after - _POSITION_STEP * (count + 1)
+        elif after is None:
+            after = before + _POSITION_STEP * (count + 1)
+        step = (after - before) / (count + 1)
+        positions = [before + step * (i + 1) for i in range(count)]
+        if all(a < b for a, b in zip([before] + positions, positions + [after])):
+            return positions
+        return None
 
     def _delete(self, index):
         item = self._queue.pop(index)
         self._positions.pop(index)
+        self._uid_set.discard(item["item_uid"])
         self._db.execute("DELETE FROM queue WHERE item_uid = ?", (item["item_uid"],))
         return item
 
@@ -217,8 +241,7 @@ class QueueStore:
             raise ValueError("an item with the same uid is already in the queue")
         index = self.insertion_index(pos, before_uid, after_uid)
         with self._transaction():
-            for offset, item in enumerate(items):
-                self._insert(index + offset, item)
+            self._insert_block(index, items)
         self.queue_uid = new_uid()
         return list(range(index, index + len(items)))
 
@@ -228,7 +251,7 @@ class QueueStore:
 
     def remove_batch(self, uids=None, pos=None):
         """Remove items by uids (all must exist) or one by position; returns them."""
-        indices = [self.index_of(uid) for uid in uids] if uids is not None else [self._resolve(None, pos)]
+        indices = self.indices_of(uids) if uids is not None else [self._resolve(None, pos)]
         if len(set(indices)) != len(indices):
             raise ValueError("the same uid is listed twice")
         with self._transaction():
@@ -242,6 +265,7 @@ class QueueStore:
         item = self._queue[index]
         self._db.execute("DELETE FROM queue WHERE item_uid = ?", (item["item_uid"],))
         self._queue[index] = None
+        self._uid_set.discard(item["item_uid"])
         return item
 
     def _compact(self):
@@ -259,7 +283,7 @@ class QueueStore:
             raise ValueError("no items to move")
         if before_uid in uids or after_uid in uids:
             raise ValueError("an item cannot be moved relative to itself")
-        indices = [self.index_of(uid) for uid in uids]
+        indices = self.indices_of(uids)
         if len(set(indices)) != len(indices):
             raise ValueError("the same uid is listed twice")
         order = [item["item_uid"] for item in self._queue]
@@ -267,8 +291,7 @@ class QueueStore:
             items = [self._delete_later(index) for index in indices]
             self._compact()
             target = self.insertion_index(pos, before_uid, after_uid)
-            for offset, item in enumerate(items):
-                self._insert(target + offset, item)
+            self._insert_block(target, items)
         if [item["item_uid"] for item in self._queue] != order:
             self.queue_uid = new_uid()
         return list(range(target, target + len(items)))
@@ -286,6 +309,8 @@ class QueueStore:
                 (item["item_uid"], json.dumps(item), uid),
             )
             self._queue[index] = item
+            self._uid_set.discard(uid)
+            self._uid_set.add(item["item_uid"])
         self.queue_uid = new_uid()
         return index
 
@@ -296,6 +321,7 @@ class QueueStore:
         with self._transaction():
             self._db.execute("DELETE FROM queue")
         self._queue, self._positions = [], []
+        self._uid_set = set()
         self.queue_uid = new_uid()
 
     # ------------------------------------------------------ running / history

@@ -50,8 +50,9 @@ class RunControl:
         if self._env_exists:
             raise Refused("cannot open the environment: it is already open")
         self._require_idle("open the environment")
-        if self._worker is None or not self._profile_loaded or self._profile_changed():
+        if self._worker is None or self._profile_failed or self._profile_changed():
             # Re-read the profile: it failed before, or the scientist edited it.
+            # A standby still loading is kept: it opens as soon as it is ready.
             self._retire_worker()
         self._set_state(ManagerState.CREATING_ENVIRONMENT)
         self._env_state = EnvironmentState.INITIALIZING
@@ -115,7 +116,12 @@ class RunControl:
         self._env_exists = False
         self._env_state = EnvironmentState.CLOSED
         self._re_state = None
-        # The worker exits next; its exit report starts a fresh standby.
+        if self._worker_exit_expected == "close" and not self._shutting_down:
+            # Start the next standby now rather than after the old process
+            # has finished exiting (Python's shutdown with bluesky loaded
+            # takes a few hundred ms); the old worker's exit is then ignored.
+            self._start_worker()
+            self._set_state(ManagerState.IDLE)
 
     def _on_re_state(self, msg):
         if self._env_exists:
@@ -222,16 +228,18 @@ class RunControl:
             self._disable_autostart()
         self._immediate_uid = None
         self._queue_stop_pending = False
-        self._pause_pending = False
+        self._forget_pause()
         if self._env_exists:
             self._env_state = EnvironmentState.IDLE
         self._set_state(ManagerState.IDLE)
 
     def _on_plan_started(self, msg):
+        self._plan_started_uid = msg["item_uid"]
         self._set_state(ManagerState.EXECUTING_QUEUE)
+        self._send_pending_pause()
 
     def _on_plan_paused(self, msg):
-        self._pause_pending = False
+        self._forget_pause()
         self._set_state(ManagerState.PAUSED)
 
     def _on_plan_finished(self, msg):
@@ -245,7 +253,9 @@ class RunControl:
         ignore = status is ExitStatus.FAILED and self._plan_queue_mode.get("ignore_failures")
         back_to_front = status is not ExitStatus.COMPLETED and not ignore and not immediate
         self._store.finish_running(result, back_to_front=back_to_front)
-        self._pause_pending = False
+        # A pause that did not reach this plan stays pending for the next one
+        # (the scientist asked to pause the queue); _end_queue forgets it.
+        self._plan_started_uid = None
         self._env_state = EnvironmentState.IDLE
         if immediate:
             completed = status is ExitStatus.COMPLETED
@@ -293,12 +303,42 @@ class RunControl:
         if self._state not in _EXECUTING or self._store.running is None:
             raise Refused("cannot pause: no plan is running")
         self._pause_pending = True
-        self._worker.send(Command.PAUSE, option=option.value)
+        self._pause_option = option.value
+        self._send_pending_pause()
         return {"msg": f"{option.value} pause requested"}
 
+    def _send_pending_pause(self):
+        """Send a pending pause to the plan the RunEngine really runs, once per plan.
+
+        Between two plans (or before the RunEngine reports 'running') the
+        pause waits for ``plan_started``; sending it earlier would reach an
+        idle RunEngine and be lost.
+        """
+        running = self._store.running
+        if not self._pause_pending or running is None:
+            return
+        uid = running["item_uid"]
+        if self._plan_started_uid != uid or uid in (self._pause_sent_for, self._pause_failed_for):
+            return
+        self._pause_sent_for = uid
+        self._worker.send(Command.PAUSE, option=self._pause_option, item_uid=uid)
+
     def _on_pause_failed(self, msg):
-        self._pause_pending = False
+        uid = msg.get("item_uid")
         self._add_console(f"queue-gui: {msg['msg']}\n")
+        if uid is not None and uid == self._pause_sent_for:
+            # Its plan ended before the pause reached it: the next plan gets it.
+            self._pause_sent_for = None
+            self._pause_failed_for = uid
+            self._send_pending_pause()
+        else:
+            self._forget_pause()
+
+    def _forget_pause(self):
+        self._pause_pending = False
+        self._pause_option = None
+        self._pause_sent_for = None
+        self._pause_failed_for = None
 
     def _continue(self, option):
         if self._state is not ManagerState.PAUSED:

@@ -174,12 +174,29 @@ def signature_from_description(plan_desc: dict[str, Any]) -> inspect.Signature:
     return inspect.Signature(parameters)
 
 
+#: id(plan description) -> (description, signature). The description object
+#: is kept alongside, so an id reused by a later object never matches. A batch
+#: of a thousand items then rebuilds each signature once, not a thousand times.
+_SIGNATURES: dict[int, tuple[dict[str, Any], inspect.Signature]] = {}
+
+
+def _cached_signature(plan_desc: dict[str, Any]) -> inspect.Signature:
+    cached = _SIGNATURES.get(id(plan_desc))
+    if cached is not None and cached[0] is plan_desc:
+        return cached[1]
+    signature = signature_from_description(plan_desc)
+    if len(_SIGNATURES) > 1000:
+        _SIGNATURES.clear()
+    _SIGNATURES[id(plan_desc)] = (plan_desc, signature)
+    return signature
+
+
 def _bind(
     name: str, plan_desc: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
 ) -> inspect.BoundArguments:
     """Bind the arguments as Python would, with the plan's name in the message."""
     try:
-        signature = signature_from_description(plan_desc)
+        signature = _cached_signature(plan_desc)
     except (ValueError, TypeError) as exc:
         raise ItemInvalid(f"plan {name!r} has an unusable description: {exc}") from exc
     try:

@@ -79,10 +79,11 @@ class WorkerClient:
             self._process.kill()
 
     def join(self, timeout=None):
-        if self._process is not None:
-            self._process.join(timeout)
-            return not self._process.is_alive()
-        return True
+        """Wait for the process to end; True when it has (or never started)."""
+        if self._process is None or self._process.pid is None:
+            return True
+        self._process.join(timeout)
+        return not self._process.is_alive()
 
     def _read(self):
         conn = self._conn

@@ -145,17 +145,21 @@ class Executor:
             except Exception:
                 logger.exception("abort after losing the manager failed")
 
-    def request_pause(self, option):
-        """Called from the pipe-reader thread while the main thread is in ``RE(...)``."""
+    def request_pause(self, option, item_uid=None):
+        """Called from the pipe-reader thread while the main thread is in ``RE(...)``.
+
+        A refusal names the item the pause was meant for, so the manager can
+        tell a pause that arrived after its plan ended from one that failed.
+        """
         RE = self.RE
         if RE is None or RE.state not in ("running",):
             state = RE.state if RE is not None else "closed"
-            self._send(message(Report.PAUSE_FAILED, msg=f"cannot pause: the RunEngine is {state}"))
+            self._send(message(Report.PAUSE_FAILED, item_uid=item_uid, msg=f"cannot pause: the RunEngine is {state}"))
             return
         try:
             RE.request_pause(defer=(option == "deferred"))
         except Exception as error:
-            self._send(message(Report.PAUSE_FAILED, msg=f"cannot pause: {_describe(error)}"))
+            self._send(message(Report.PAUSE_FAILED, item_uid=item_uid, msg=f"cannot pause: {_describe(error)}"))
 
     def _drive(self, call, exit_status_if_returned):
         from bluesky.utils import RunEngineInterrupted

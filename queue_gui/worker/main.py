@@ -121,7 +121,7 @@ def _read_commands(channel, executor, commands):
             commands.put(_STOP)
             return
         if msg.get("type") == Command.PAUSE.value:
-            executor.request_pause(msg.get("option", "deferred"))
+            executor.request_pause(msg.get("option", "deferred"), msg.get("item_uid"))
         else:
             commands.put(msg)
 

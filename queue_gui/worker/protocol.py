@@ -31,7 +31,7 @@ class Report(str, enum.Enum):
     PLAN_STARTED = "plan_started"  # item_uid, time_start
     PLAN_PAUSED = "plan_paused"  # item_uid
     PLAN_FINISHED = "plan_finished"  # item_uid, result (see executor)
-    PAUSE_FAILED = "pause_failed"  # msg
+    PAUSE_FAILED = "pause_failed"  # item_uid, msg
     RUN_STARTED = "run_started"  # run_uid, scan_id
     RUN_STOPPED = "run_stopped"  # run_uid, exit_status
     DOCUMENT = "document"  # name, doc (JSON text)

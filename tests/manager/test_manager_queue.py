@@ -213,3 +213,31 @@ def test_queue_and_history_survive_a_restart(data_dir):
         assert status["items_in_queue"] == 2 and status["items_in_history"] == 1
     finally:
         second.stop()
+
+
+def test_a_pause_requested_between_plans_pauses_the_next_plan(engine):
+    for _ in range(30):
+        engine.add("count", ["det1"])
+    engine.open_environment()
+    engine.ok("queue_start")
+    # Ask for pauses at arbitrary moments of a queue of short plans: each
+    # must end in 'paused', never be silently dropped.
+    for _ in range(3):
+        engine.watch.wait_state("executing_queue")
+        engine.ok("re_pause", option="immediate")
+        status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the pause")
+        if status["manager_state"] == "idle":
+            assert status["items_in_queue"] == 0, "the queue ended with a pause still asked for"
+            break
+        assert status["pause_pending"] is False
+        engine.ok("re_resume")
+    engine.watch.wait(lambda s: s["manager_state"] == "idle", 60, "the queue to finish")
+
+
+def test_open_right_after_close_uses_the_next_standby(engine):
+    engine.open_environment()
+    engine.ok("environment_close")
+    engine.watch.wait_state("idle", worker_environment_exists=False)
+    first_standby = engine.manager.worker_pid
+    engine.open_environment()
+    assert engine.manager.worker_pid == first_standby, "the standby started at close is used, not replaced"
