@@ -160,3 +160,25 @@ def test_the_desktop_app_serves_the_same_api_and_quits_on_sigterm(data_dir, tmp_
         assert [item["name"] for item in httpx.get(url + "/queue_view").json()["queue"]] == ["count"]
     finally:
         assert finish(process) == 0
+
+
+def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir):
+    process, url = launch(data_dir)
+    try:
+        item = httpx.post(url + "/add_to_queue", json={"plan": {"name": "long_count", "args": [["det1"]], "kwargs": {"num": 400}}}).json()["item"]
+        httpx.post(url + "/create_environment")
+        wait_until(url, lambda s: s["worker_environment_exists"])
+        httpx.post(url + "/process_queue")
+        wait_until(url, lambda s: s["manager_state"] == "executing_queue")
+    finally:
+        assert finish(process) == 0
+
+    process, url = launch(data_dir)
+    try:
+        assert httpx.get(url + "/queue_view").json()["queue"][0]["item_uid"] == item["item_uid"]
+        record = history_in(data_dir)[-1]
+        assert record["item_uid"] == item["item_uid"]
+        assert record["result"]["exit_status"] == "aborted"
+        assert "shut down while the plan was running" in record["result"]["msg"]
+    finally:
+        assert finish(process) == 0

@@ -19,6 +19,7 @@ import threading
 import time
 
 from ..wire import EnvironmentState, ManagerState
+from ..worker.protocol import Command
 from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
 from .locks import LockCommands
@@ -30,6 +31,9 @@ from .worker_client import WorkerClient
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "queue.sqlite"
+#: Seconds a worker gets at shutdown to abort a running plan and exit
+#: before it is killed.
+SHUTDOWN_GRACE = 10
 
 _STOP = "stop"
 _COMMAND = "command"
@@ -385,20 +389,22 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
 
     # ------------------------------------------------------------ shutdown
     def _close(self):
+        """Shut down: a running plan is paused and aborted (its cleanup runs), then the worker ends."""
         self._shutting_down = True
         worker, self._worker = self._worker, None
+        running = self._store.running if self._store is not None else None
         if worker is not None:
-            if self._store is not None and self._store.running is not None:
-                worker.kill()
-                msg = "queue-gui was shut down while the item was running"
-                self._finish_running("unknown", msg, back_to_front=self._requeue_running())
-            else:
-                from ..worker.protocol import Command
-
-                worker.send(Command.CLOSE_ENVIRONMENT)
-            if not worker.join(5):
+            if running is not None:
+                worker.send(Command.PAUSE, option="immediate", item_uid=running["item_uid"])
+            worker.send(Command.CLOSE_ENVIRONMENT)
+            clean = worker.join(SHUTDOWN_GRACE)
+            if not clean:
                 worker.kill()
                 worker.join(5)
+            if running is not None:
+                status = "aborted" if clean else "unknown"
+                msg = "queue-gui was shut down while the plan was running" + ("" if clean else "; the worker was killed")
+                self._finish_running(status, msg, back_to_front=self._requeue_running())
         if self._store is not None:
             self._store.close()
 

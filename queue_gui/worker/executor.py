@@ -79,6 +79,9 @@ class Executor:
         return RE
 
     def close_environment(self):
+        # At shutdown a running plan was paused just before: abort it so its
+        # cleanup runs (motors stopped, run closed) before the process ends.
+        self.abandon()
         self.RE = None
         self._send(message(Report.ENVIRONMENT_CLOSED))
 
