@@ -29,6 +29,7 @@ BENCHMARKS = [
     "bench_environment_open",
     "bench_pause_latency",
     "bench_queue_requests",
+    "bench_api",
 ]
 TIMEOUT = 600
 

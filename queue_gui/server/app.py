@@ -8,10 +8,13 @@ as the bluesky clients expect; no exception of the server leaks a traceback.
 
 import asyncio
 import logging
+import math
+
+import orjson
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -25,14 +28,72 @@ logger = logging.getLogger(__name__)
 COMMAND_TIMEOUT = 30.0
 
 
-async def run_command(manager, name, params=None):
-    """Submit one manager command and await its reply without blocking the loop."""
+class JSONReply(JSONResponse):
+    """A JSON reply encoded with orjson, which never fails on a non-finite float.
+
+    Encoding is the largest server cost of big replies: ``json.dumps`` of a
+    thousand queue items takes 2.5 to 5 ms here, orjson about a tenth of
+    that. Python's JSON parser accepts ``NaN`` and ``Infinity`` in request
+    bodies and a refusal may echo them back (a 422's ``input``, a refused
+    batch's items); JSON has no such numbers, so they are sent as ``null``
+    (what orjson does). What orjson refuses (an integer beyond 64 bits, a
+    non-string key) is encoded by the standard library instead.
+    """
+
+    def render(self, content):
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            return super().render(_finite(content))
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(element) for key, element in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(element) for element in value]
+    return value
+
+
+class EncodedReplies:
+    """The encoded body of a large read, reused while the data it shows is unchanged.
+
+    ``queue/get`` of a thousand items spent nearly all of its server time
+    in ``json.dumps``. Its reply is a function of ``plan_queue_uid`` alone
+    (the manager gives the queue a new uid with every change, the running
+    item included), so the body is encoded once per uid, however many
+    clients poll it. Used on the server's event loop only.
+    """
+
+    def __init__(self):
+        self._bodies = {}  # command -> (uid, encoded body)
+
+    def response(self, command, key, reply):
+        uid = reply.get(key)
+        if reply.get("success") is not True or not isinstance(uid, str):
+            return JSONReply(reply)
+        cached = self._bodies.get(command)
+        if cached is None or cached[0] != uid:
+            cached = self._bodies[command] = (uid, JSONReply(reply).body)
+        return Response(cached[1], media_type="application/json")
+
+
+async def run_command(manager, name, params=None, cache=None, cache_key=None):
+    """Submit one manager command and await its reply without blocking the loop.
+
+    With ``cache`` (an :class:`EncodedReplies`), the reply's body is reused
+    while its ``cache_key`` field (a ``*_uid``) keeps its value.
+    """
     future = manager.submit(name, params)
     try:
         reply = await asyncio.wait_for(asyncio.wrap_future(future), COMMAND_TIMEOUT)
     except asyncio.TimeoutError:
-        return JSONResponse({"success": False, "msg": f"the manager did not answer '{name}' in time"}, status_code=504)
-    return JSONResponse(reply)
+        return JSONReply({"success": False, "msg": f"the manager did not answer '{name}' in time"}, status_code=504)
+    if cache is not None:
+        return cache.response(name, cache_key, reply)
+    return JSONReply(reply)
 
 
 def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
@@ -78,7 +139,7 @@ def _jsonable_errors(errors):
 
 async def _on_invalid_request(request: Request, exc: RequestValidationError):
     errors = _jsonable_errors(exc.errors())
-    return JSONResponse({"detail": errors, "success": False, "msg": _summarize(errors)}, status_code=422)
+    return JSONReply({"detail": errors, "success": False, "msg": _summarize(errors)}, status_code=422)
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException):

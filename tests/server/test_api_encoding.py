@@ -1,0 +1,60 @@
+"""Replies are encoded with orjson, large reads once per change; odd numbers never break a reply."""
+
+import json
+
+import pytest
+
+from tests.server.conftest import reset
+
+COUNT = {"name": "count", "args": [["det1"]], "kwargs": {"num": 1}}
+
+
+@pytest.fixture(autouse=True)
+def clean(shared_service):
+    reset(shared_service)
+
+
+def strict_json(text):
+    """Parse as JSON proper: NaN and Infinity are refused."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_queue_get_is_encoded_once_per_change_and_always_current(api):
+    first = api.request("GET", "/api/queue/get", json={})
+    again = api.request("GET", "/api/queue/get", json={})
+    assert first.content == again.content and strict_json(first.text)["items"] == []
+
+    item = api.post("/api/queue/item/add", json={"item": COUNT}).json()["item"]
+    added = api.request("GET", "/api/queue/get", json={}).json()
+    assert [i["item_uid"] for i in added["items"]] == [item["item_uid"]]
+    assert added["plan_queue_uid"] != strict_json(first.text)["plan_queue_uid"]
+
+    updated = api.post("/api/queue/item/update", json={"item": dict(item, kwargs={"num": 7})}).json()
+    assert updated["success"], updated
+    reply = api.request("GET", "/api/queue/get", json={}).json()
+    assert reply["items"][0]["kwargs"] == {"num": 7}
+    assert reply["plan_queue_uid"] == api.get("/api/status").json()["plan_queue_uid"]
+
+
+def test_history_get_follows_its_uid(api):
+    before = api.request("GET", "/api/history/get", json={}).json()
+    assert before["success"] and before["plan_history_uid"] == api.get("/api/status").json()["plan_history_uid"]
+
+
+def test_integers_beyond_64_bits_round_trip(api):
+    huge = 10**30
+    reply = api.post("/api/queue/item/add", json={"item": dict(COUNT, kwargs={"num": huge})}).json()
+    assert reply["success"] and reply["item"]["kwargs"]["num"] == huge
+    assert api.request("GET", "/api/queue/get", json={}).json()["items"][0]["kwargs"]["num"] == huge
+
+
+@pytest.mark.parametrize("body", [b'{"item": NaN}', b'{"items": [{"name": "count", "kwargs": {"delay": Infinity}}]}'])
+def test_non_finite_numbers_echoed_in_a_refusal_are_sent_as_null(api, body):
+    path = "/api/queue/item/add" if b'"item"' in body else "/api/queue/item/add/batch"
+    reply = api.post(path, content=body, headers={"content-type": "application/json"})
+    assert reply.status_code in (200, 422), reply.text
+    parsed = strict_json(reply.text)
+    assert parsed["success"] is False and "NaN" not in reply.text and "Infinity" not in reply.text
