@@ -80,20 +80,29 @@ class EncodedReplies:
         return Response(cached[1], media_type="application/json")
 
 
+async def command_reply(manager, name, params=None):
+    """Submit one manager command and await it without blocking the loop.
+
+    Returns the reply dict and the HTTP status: 504 with a refusal when the
+    manager did not answer in time, so no client ever hangs on it.
+    """
+    future = manager.submit(name, params)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), COMMAND_TIMEOUT), 200
+    except asyncio.TimeoutError:
+        return {"success": False, "msg": f"the manager did not answer '{name}' in time"}, 504
+
+
 async def run_command(manager, name, params=None, cache=None, cache_key=None):
-    """Submit one manager command and await its reply without blocking the loop.
+    """Run one manager command and answer with its reply.
 
     With ``cache`` (an :class:`EncodedReplies`), the reply's body is reused
     while its ``cache_key`` field (a ``*_uid``) keeps its value.
     """
-    future = manager.submit(name, params)
-    try:
-        reply = await asyncio.wait_for(asyncio.wrap_future(future), COMMAND_TIMEOUT)
-    except asyncio.TimeoutError:
-        return JSONReply({"success": False, "msg": f"the manager did not answer '{name}' in time"}, status_code=504)
-    if cache is not None:
+    reply, status_code = await command_reply(manager, name, params)
+    if cache is not None and status_code == 200:
         return cache.response(name, cache_key, reply)
-    return JSONReply(reply)
+    return JSONReply(reply, status_code=status_code)
 
 
 def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
@@ -144,10 +153,10 @@ async def _on_invalid_request(request: Request, exc: RequestValidationError):
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException):
     msg = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    return JSONResponse({"detail": exc.detail, "success": False, "msg": msg}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    return JSONReply({"detail": exc.detail, "success": False, "msg": msg}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 async def _on_unexpected_error(request: Request, exc: Exception):
     logger.exception("unexpected error serving %s", request.url.path)
     msg = f"internal server error: {type(exc).__name__}"
-    return JSONResponse({"detail": msg, "success": False, "msg": msg}, status_code=500)
+    return JSONReply({"detail": msg, "success": False, "msg": msg}, status_code=500)

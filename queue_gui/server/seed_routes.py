@@ -5,14 +5,12 @@ and the rest of the seed's walk-through work as written. Each route maps to
 one manager command; the answers carry ``success`` and ``msg``.
 """
 
-import asyncio
 from typing import Any, Optional
 
 from fastapi import APIRouter, Body
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .app import run_command
+from .app import JSONReply, command_reply, run_command
 
 
 class PlanIn(BaseModel):
@@ -55,8 +53,8 @@ def seed_router(manager):
 
     @router.get("/queue_view", summary="the queue, in order")
     async def queue_view():
-        reply = await manager_reply(manager, "queue_get")
-        return JSONResponse({"success": reply["success"], "msg": reply["msg"], "queue": reply.get("items", [])})
+        reply, status_code = await command_reply(manager, "queue_get")
+        return JSONReply({"success": reply["success"], "msg": reply["msg"], "queue": reply.get("items", [])}, status_code)
 
     @router.post("/create_environment", summary="open the RunEngine environment")
     async def create_environment():
@@ -81,12 +79,7 @@ def seed_router(manager):
         name = _CONTINUE_COMMANDS.get(option)
         if name is None:
             choices = ", ".join(_CONTINUE_COMMANDS)
-            return JSONResponse({"success": False, "msg": f"unknown option {option!r}: use one of {choices}"})
+            return JSONReply({"success": False, "msg": f"unknown option {option!r}: use one of {choices}"})
         return await run_command(manager, name)
 
     return router
-
-
-async def manager_reply(manager, name, params=None):
-    """The reply dict itself, for routes that reshape it."""
-    return await asyncio.wrap_future(manager.submit(name, params))
