@@ -165,22 +165,20 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
             kind = entry[0]
             if kind == _STOP:
                 return
+            future = reply = None
             if kind == _COMMAND:
                 _, name, params, future = entry
                 reply = dispatch(self, name, params)
-                self._autostart_if_due()
-                self._publish_status()
-                if not future.set_running_or_notify_cancel():
-                    continue
-                future.set_result(reply)
             elif kind == _REPORT:
                 self._handle_report(entry[1], entry[2])
-                self._autostart_if_due()
-                self._publish_status()
             elif kind == _EXIT:
                 self._handle_exit(entry[1], entry[2])
-                self._autostart_if_due()
-                self._publish_status()
+            self._autostart_if_due()
+            # Published before the reply: a client that polls right after its
+            # answer never sees an older status than the one pushed.
+            self._publish_status()
+            if future is not None and future.set_running_or_notify_cancel():
+                future.set_result(reply)
 
     def _emit(self, kind, payload):
         for listener in list(self._listeners):
@@ -237,27 +235,30 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
         }
 
     # ------------------------------------------------------------ profile data
+    def _described(self, part, name):
+        """``{name: description[part], name_uid: ...}`` for the four profile reads.
+
+        Without user groups, everything the profile defines is allowed: the
+        existing lists equal the allowed ones and share their change markers.
+        """
+        content = self._description[part] if self._description else {}
+        return {name: content, f"{name}_uid": self._uids[part]}
+
     @command("plans_allowed")
     def _cmd_plans_allowed(self, **common):
-        plans = self._description["plans"] if self._description else {}
-        return {"plans_allowed": plans, "plans_allowed_uid": self._uids["plans"]}
+        return self._described("plans", "plans_allowed")
 
     @command("devices_allowed")
     def _cmd_devices_allowed(self, **common):
-        devices = self._description["devices"] if self._description else {}
-        return {"devices_allowed": devices, "devices_allowed_uid": self._uids["devices"]}
+        return self._described("devices", "devices_allowed")
 
-    # Without user groups, everything the profile defines is allowed: the
-    # existing lists equal the allowed ones and share their change markers.
     @command("plans_existing")
     def _cmd_plans_existing(self, **common):
-        plans = self._description["plans"] if self._description else {}
-        return {"plans_existing": plans, "plans_existing_uid": self._uids["plans"]}
+        return self._described("plans", "plans_existing")
 
     @command("devices_existing")
     def _cmd_devices_existing(self, **common):
-        devices = self._description["devices"] if self._description else {}
-        return {"devices_existing": devices, "devices_existing_uid": self._uids["devices"]}
+        return self._described("devices", "devices_existing")
 
     @command("queue_mode_set", params=("mode",), locked_by="queue")
     def _cmd_queue_mode_set(self, mode=None, **common):
