@@ -81,19 +81,21 @@ class ManagerBridge(QObject):
     def _slot_status(self, status):
         self.status = status
         self.status_changed.emit(status)
-        self._reload_if_changed("plan_queue_uid", "queue_get", self._slot_queue_loaded)
-        self._reload_if_changed("plan_history_uid", "history_get", self._slot_history_loaded)
-        self._reload_if_changed("plans_allowed_uid", "plans_allowed", self._slot_plans_loaded)
+        self._reload_if_changed(("plan_queue_uid",), "queue_get", self._slot_queue_loaded)
+        self._reload_if_changed(("plan_history_uid",), "history_get", self._slot_history_loaded)
+        # The editor needs both lists: a profile that only gained a device
+        # changes devices_allowed_uid alone.
+        self._reload_if_changed(("plans_allowed_uid", "devices_allowed_uid"), "plans_allowed", self._slot_plans_loaded)
 
     def refresh(self):
         """Ask for the status; everything else follows from its uids."""
         self.request("status", on_reply=lambda reply: self._slot_status({k: v for k, v in reply.items() if k != "success"}))
 
-    def _reload_if_changed(self, uid_key, command, on_reply):
-        uid = self.status.get(uid_key)
-        if uid is None or self._seen.get(uid_key) == uid:
+    def _reload_if_changed(self, uid_keys, command, on_reply):
+        uids = tuple(self.status.get(key) for key in uid_keys)
+        if None in uids or self._seen.get(command) == uids:
             return
-        self._seen[uid_key] = uid
+        self._seen[command] = uids
         if command in self._in_flight:
             self._dirty.add(command)
             return
