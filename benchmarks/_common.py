@@ -19,6 +19,7 @@ import json
 import math
 import os
 import platform
+import socket
 import statistics
 import sys
 import tempfile
@@ -260,3 +261,64 @@ def median(values):
 def say(text):
     """Progress on stderr, so that stdout stays the table."""
     print(text, file=sys.stderr, flush=True)
+
+
+class CannedServer:
+    """An HTTP/1.1 server answering each path with fixed bytes: what is left is the client's own work.
+
+    Shared by the benchmarks that report the client's own share of a figure.
+
+    The same calls timed against it (the very replies the real service gave,
+    no framework, no manager) show what the client itself costs on this
+    machine: building and sending the request, reading and decoding the
+    reply, and for ``REManagerAPI`` its copies. The rest of a figure is the
+    server's.
+    """
+
+    #: The answer for any path that ``replies`` does not name.
+    DEFAULT_BODY = b'{"success": true, "msg": ""}'
+
+    def __init__(self, replies=None):
+        self._replies = replies or {}  # path -> body bytes
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, name="bench-canned-http", daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), name="bench-canned-conn", daemon=True).start()
+
+    def _serve(self, conn):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buffer = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, buffer = buffer.split(b"\r\n\r\n", 1)
+                lines = head.split(b"\r\n")
+                path = lines[0].split(b" ")[1].decode()
+                length = 0
+                for line in lines[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(buffer) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                buffer = buffer[length:]
+                body = self._replies.get(path, self.DEFAULT_BODY)
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    def close(self):
+        self._listener.close()

@@ -148,72 +148,12 @@ def measure_queue_get(RM, client, manager):
     return results, size
 
 
-class CannedServer:
-    """An HTTP/1.1 server answering each path with fixed bytes: what is left is the client's own work.
-
-    The same calls timed against it (the very replies the real service gave,
-    no framework, no manager) show what the client itself costs on this
-    machine: building and sending the request, reading and decoding the
-    reply, and for ``REManagerAPI`` its copies. The rest of a figure is the
-    server's.
-    """
-
-    def __init__(self, replies):
-        import socket
-
-        self._replies = replies  # path -> body bytes
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, name="bench-canned-http", daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), name="bench-canned-conn", daemon=True).start()
-
-    def _serve(self, conn):
-        import socket
-
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        buffer = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                lines = head.split(b"\r\n")
-                path = lines[0].split(b" ")[1].decode()
-                length = 0
-                for line in lines[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                while len(buffer) < length:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
-                buffer = buffer[length:]
-                body = self._replies[path]
-                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
-                             + str(len(body)).encode() + b"\r\n\r\n" + body)
-
-    def close(self):
-        self._listener.close()
-
-
 def measure_client_floor(replies, plans, dicts):
-    """Medians of the same client calls against :class:`CannedServer` serving ``replies``."""
+    """Medians of the same client calls against :class:`_common.CannedServer` serving ``replies``."""
     import httpx
     from bluesky_queueserver_api.http import REManagerAPI
 
-    server = CannedServer(replies)
+    server = bench.CannedServer(replies)
     RM = REManagerAPI(http_server_uri=server.url)
     floors = {}
     try:

@@ -24,8 +24,6 @@ reference column shows the in-process figures.
 """
 
 import json
-import socket
-import threading
 import time
 
 import _common as bench
@@ -39,60 +37,11 @@ PLAN = {"name": "count", "args": [["det1", "det2"]]}
 ITEM = {"item_type": "plan", "name": "count", "args": [["det1", "det2"]], "kwargs": {}}
 
 
-class CannedServer:
-    """The cheapest possible HTTP server: one canned JSON answer per request.
-
-    Timing the same httpx client against it gives the client's own share of
-    a request (building it, the socket, parsing the response) on this
-    machine: the floor under any server's figure.
-    """
-
-    BODY = b'{"success": true, "msg": ""}'
-    RESPONSE = (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                b"content-length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
-
-    def __init__(self):
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=self._serve, name="bench-canned-http", daemon=True).start()
-
-    def _serve(self):
-        try:
-            conn, _ = self._listener.accept()
-        except OSError:
-            return
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        buffer = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                while len(buffer) < length:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
-                buffer = buffer[length:]
-                conn.sendall(self.RESPONSE)
-
-    def close(self):
-        self._listener.close()
-
-
 def measure_client_floor():
-    """Median seconds of the add_to_queue POST and of a GET against :class:`CannedServer`."""
+    """Median seconds of the add_to_queue POST and of a GET against :class:`_common.CannedServer`."""
     import httpx
 
-    server = CannedServer()
+    server = bench.CannedServer()
     try:
         with httpx.Client(base_url=server.url, timeout=30.0, trust_env=False) as client:
             for _ in range(20):
