@@ -11,7 +11,6 @@ import time
 
 import httpx
 import psutil
-import pytest
 
 from tests.conftest import TEST_PROFILE
 

@@ -13,7 +13,6 @@ import logging
 from qtpy.QtCore import QSettings, Qt
 from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
-    QAbstractItemView,
     QAction,
     QDockWidget,
     QFileDialog,
