@@ -22,10 +22,10 @@ IMAGES = os.environ.get("QUEUE_GUI_SCREENSHOTS")
 class Gui:
     """The desktop composition as ``queue-gui`` builds it, for one test."""
 
-    def __init__(self, qtbot, tmp_path):
+    def __init__(self, qtbot, tmp_path, profile=TEST_PROFILE):
         self.qtbot = qtbot
         self.images = IMAGES or str(tmp_path / "images")
-        self.service = Service(str(tmp_path / "data"), TEST_PROFILE, port=0)
+        self.service = Service(str(tmp_path / "data"), profile, port=0)
         self.thread = ManagerThread(self.service.manager)
         self.bridge = ManagerBridge(self.service.manager)
         self.service.start(manager_host=lambda manager: self.thread.start(), wait=False)
@@ -242,3 +242,18 @@ def test_window_layout_is_remembered(qtbot, tmp_path):
         assert second.window.docks["console"].isHidden()
     finally:
         second.close()
+
+
+def test_a_profile_that_only_gains_a_device_updates_the_plan_editor(qtbot, tmp_path):
+    profile = tmp_path / "beamline.py"
+    profile.write_text("from ophyd.sim import det1, motor\nfrom bluesky.plans import count\n")
+    gui = Gui(qtbot, tmp_path, profile=str(profile))
+    try:
+        qtbot.waitUntil(lambda: gui.window.plan_editor.plan_names() == ["count"])
+        profile.write_text("from ophyd.sim import det1, det2, motor\nfrom bluesky.plans import count\n")
+        with qtbot.waitSignal(
+            gui.bridge.description_changed, timeout=30000, check_params_cb=lambda plans, devices: "det2" in devices
+        ):
+            gui.action("profile_reload").trigger()
+    finally:
+        gui.close()
