@@ -8,9 +8,10 @@ names it, as bluesky-queueserver answers. Replies are documented with the
 fields clients read; a refusal carries ``success`` and ``msg`` only.
 """
 
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, StrictInt, with_config
+from typing_extensions import TypedDict
 
 Position = Union[StrictInt, Literal["front", "back"]]
 
@@ -34,19 +35,24 @@ class LockedRequest(ApiRequest):
     lock_key: Optional[str] = Field(None, description="the key of a lock held on the environment or the queue")
 
 
-class Item(BaseModel):
-    """A queue item; the manager checks the plan, its arguments and device names."""
+@with_config(ConfigDict(extra="allow"))
+class Item(TypedDict, total=False):
+    """A queue item; the manager checks the plan, its arguments and device names.
 
-    model_config = ConfigDict(extra="allow")
+    A TypedDict, not a model: items arrive by the thousand in a batch, and
+    validating into plain dicts (which the manager takes as they are) costs
+    a third of building models and dumping them again. Unknown keys are kept
+    so that the manager can refuse them by name.
+    """
 
-    item_type: Optional[Literal["plan", "instruction"]] = Field(None, description="default 'plan'")
-    name: Optional[str] = Field(None, description="a plan of the profile, or the instruction 'queue_stop'")
-    args: Optional[list[Any]] = Field(None, description="positional arguments; device names as strings")
-    kwargs: Optional[dict[str, Any]] = Field(None, description="keyword arguments")
-    meta: Optional[Union[dict[str, Any], list[dict[str, Any]]]] = Field(None, description="run metadata")
-    item_uid: Optional[str] = Field(None, description="set by the server; names the item to update")
-    user: Optional[str] = None
-    user_group: Optional[str] = None
+    item_type: Annotated[Optional[Literal["plan", "instruction"]], Field(description="default 'plan'")]
+    name: Annotated[Optional[str], Field(description="a plan of the profile, or the instruction 'queue_stop'")]
+    args: Annotated[Optional[list[Any]], Field(description="positional arguments; device names as strings")]
+    kwargs: Annotated[Optional[dict[str, Any]], Field(description="keyword arguments")]
+    meta: Annotated[Optional[Union[dict[str, Any], list[dict[str, Any]]]], Field(description="run metadata")]
+    item_uid: Annotated[Optional[str], Field(description="set by the server; names the item to update")]
+    user: Optional[str]
+    user_group: Optional[str]
 
 
 class ItemAdd(LockedRequest):
@@ -108,11 +114,10 @@ class HistoryClear(LockedRequest):
     item_uid: Optional[str] = Field(None, description="remove the history up to this item, included")
 
 
-class QueueMode(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    loop: Optional[bool] = Field(None, description="completed items go back to the end of the queue")
-    ignore_failures: Optional[bool] = Field(None, description="a failed plan does not stop the queue")
+@with_config(ConfigDict(extra="forbid"))
+class QueueMode(TypedDict, total=False):
+    loop: Annotated[Optional[bool], Field(description="completed items go back to the end of the queue")]
+    ignore_failures: Annotated[Optional[bool], Field(description="a failed plan does not stop the queue")]
 
 
 class QueueModeSet(LockedRequest):

@@ -18,7 +18,7 @@ from typing import Optional
 from fastapi import APIRouter, Body
 
 from . import api_models as m
-from .app import EncodedReplies, run_command
+from .app import EncodedReplies, FastJSONRoute, run_command
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}
@@ -113,7 +113,7 @@ ROUTES = (
 
 def api_router(manager):
     """The ``/api`` routes bound to ``manager``."""
-    router = APIRouter(prefix="/api", tags=["api"])
+    router = APIRouter(prefix="/api", tags=["api"], route_class=FastJSONRoute)
     cache = EncodedReplies()
     for route in ROUTES:
         endpoint = _endpoint(manager, route, cache if route.cache_key else None)
@@ -133,7 +133,9 @@ def _endpoint(manager, route, cache):
     command, fixed, cache_key = route.command, route.fixed, route.cache_key
 
     async def endpoint(body: Optional[route.request] = Body(None)):
-        params = body.model_dump(exclude_unset=True, exclude=_IGNORED) if body is not None else {}
+        # The fields as validated, not model_dump(): nested items are plain
+        # dicts already (TypedDicts), and dumping a batch again cost 3 ms.
+        params = {name: getattr(body, name) for name in body.model_fields_set - _IGNORED} if body is not None else {}
         return await run_command(manager, command, {**params, **fixed}, cache, cache_key)
 
     endpoint.__doc__ = f"Runs the manager command ``{command}``."

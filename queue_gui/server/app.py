@@ -7,14 +7,17 @@ as the bluesky clients expect; no exception of the server leaks a traceback.
 """
 
 import asyncio
+import json
 import logging
 import math
 
 import orjson
+import pydantic_core
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -55,6 +58,40 @@ def _finite(value):
     if isinstance(value, (list, tuple)):
         return [_finite(element) for element in value]
     return value
+
+
+class FastJSONRequest(Request):
+    """A request whose JSON body is parsed by pydantic-core's parser, falling back to the standard library.
+
+    FastAPI parses bodies with ``json.loads``: 2 to 6 ms for a batch of a
+    thousand items, ``pydantic_core.from_json`` less than half of that.
+    For every body it accepts it gives what ``json.loads`` gives (integers
+    of any size included; orjson would turn those into floats). What it
+    refuses and Python reads (``NaN``, ``Infinity``, lone surrogates) goes
+    to ``json.loads`` as before, so no request is answered differently; the
+    manager refuses non-finite numbers itself.
+    """
+
+    async def json(self):
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = pydantic_core.from_json(body, allow_inf_nan=False)
+            except ValueError:
+                self._json = json.loads(body)
+        return self._json
+
+
+class FastJSONRoute(APIRoute):
+    """An API route that hands its handler a :class:`FastJSONRequest` (FastAPI's custom route hook)."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def fast_json_handler(request: Request):
+            return await handler(FastJSONRequest(request.scope, request.receive))
+
+        return fast_json_handler
 
 
 class EncodedReplies:

@@ -51,6 +51,23 @@ def test_integers_beyond_64_bits_round_trip(api):
     assert api.request("GET", "/api/queue/get", json={}).json()["items"][0]["kwargs"]["num"] == huge
 
 
+def test_request_bodies_parse_exactly_as_pythons_json_module(api):
+    """The server's fast JSON parser must store what json.loads reads: same numbers, same text."""
+    kwargs_text = (
+        '{"num": 3, "delay": [0.1, 1e-320, 5e-324, 1.7976931348623157e308, 2.5e-5, -0.0, 123456789012345678.9,'
+        ' 9223372036854775807, -9223372036854775809, 1000000000000000000000000000000],'
+        ' "md": {"sample": "caf\\u00e9 \\ud83d\\ude00 \\"quoted\\" \\\\ tab\\t", "empty": "", "none": null}}'
+    )
+    body = '{"item": {"name": "count", "args": [["det1"]], "kwargs": ' + kwargs_text + "}}"
+    reply = api.post("/api/queue/item/add", content=body.encode(), headers={"content-type": "application/json"})
+    assert reply.json()["success"], reply.text
+    stored = api.request("GET", "/api/queue/get", json={}).json()["items"][0]["kwargs"]
+    expected = json.loads(kwargs_text)
+    assert stored == expected
+    assert [type(value) for value in stored["delay"]] == [type(value) for value in expected["delay"]]
+    assert str(stored["delay"][5]) == "-0.0"
+
+
 @pytest.mark.parametrize("body", [b'{"item": NaN}', b'{"items": [{"name": "count", "kwargs": {"delay": Infinity}}]}'])
 def test_non_finite_numbers_echoed_in_a_refusal_are_sent_as_null(api, body):
     path = "/api/queue/item/add" if b'"item"' in body else "/api/queue/item/add/batch"
