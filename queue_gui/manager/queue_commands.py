@@ -12,7 +12,7 @@ import getpass
 
 from ..wire import ItemType
 from .dispatch import Refused, command
-from .queue_store import new_uid
+from .queue_store import new_uid, new_uids
 from .validation import ItemInvalid, validate_item
 
 DEFAULT_USER_GROUP = "primary"
@@ -33,8 +33,8 @@ class QueueCommands:
     """Queue and history commands of the manager (see module docstring)."""
 
     # --------------------------------------------------------------- helpers
-    def _prepare_item(self, item, user=None, user_group=None):
-        """Validate a submitted item and make it a full queue record."""
+    def _prepare_item(self, item, user=None, user_group=None, uid=None):
+        """Validate a submitted item and make it a full queue record (with ``uid``, or a new one)."""
         if not isinstance(item, dict):
             raise Refused("an item must be a JSON object such as {\"name\": \"count\", \"args\": [[\"det1\"]]}")
         description = self._description
@@ -48,7 +48,7 @@ class QueueCommands:
             raise Refused(str(error)) from None
         # validate_item returned a deep copy: the record shares nothing with the request.
         record.pop("result", None)
-        record["item_uid"] = new_uid()
+        record["item_uid"] = uid or new_uid()
         record["user"] = record.get("user") or user or _default_user()
         record["user_group"] = record.get("user_group") or user_group or DEFAULT_USER_GROUP
         return record
@@ -89,9 +89,9 @@ class QueueCommands:
         if not isinstance(items, list):
             raise Refused("'items' must be a list of items")
         records, results = [], []
-        for item in items:
+        for item, uid in zip(items, new_uids(len(items))):
             try:
-                records.append(self._prepare_item(item, user, user_group))
+                records.append(self._prepare_item(item, user, user_group, uid))
                 results.append({"success": True, "msg": ""})
             except Refused as error:
                 records.append(item)

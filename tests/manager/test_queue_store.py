@@ -3,11 +3,11 @@
 import random
 import sqlite3
 from contextlib import closing
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
-from queue_gui.manager.queue_store import QueueStore
+from queue_gui.manager.queue_store import QueueStore, new_uids
 
 
 def make_item(name="count"):
@@ -59,6 +59,19 @@ def assert_same_as_file(store):
 
 
 # ----------------------------------------------------------------- adding
+def test_batch_uids_are_distinct_random_uuid4_strings():
+    """Clients parse item uids as UUIDs; a batch's uids must be as valid and as unique as uuid4()'s."""
+    uids = new_uids(5000)
+    assert len(set(uids)) == 5000
+    for uid in uids:
+        parsed = UUID(uid)
+        assert str(parsed) == uid
+        assert parsed.version == 4 and parsed.variant == "specified in RFC 4122"
+    # every variant digit occurs: the random bits around the fixed ones are used
+    assert {uid[19] for uid in uids} == set("89ab")
+    assert new_uids(0) == []
+
+
 def test_new_store_is_empty_and_uses_wal(store, path):
     assert store.items() == [] and len(store) == 0
     assert store.history() == [] and store.running is None

@@ -69,3 +69,24 @@ def test_non_finite_numbers_are_not_json(description, number, where):
 def test_finite_floats_and_big_integers_pass(description):
     record = validate_item({"name": "count", "args": [["det1"]], "kwargs": {"num": 10**30, "delay": 0.5}}, description)
     assert record["kwargs"] == {"num": 10**30, "delay": 0.5}
+
+
+@pytest.mark.parametrize(
+    "value, refusal",
+    [
+        (("det1", "det2"), "is a tuple"),  # orjson would write a list
+        ({1: "a"}, "key 1 of type a int"),  # orjson refuses the key
+        ("\ud800", None),  # a lone surrogate: orjson refuses it, Python keeps it
+        (True, None),  # stays a bool, not 1
+        (-0.0, None),
+    ],
+)
+def test_what_a_json_round_trip_would_change_is_kept_exact_or_refused(description, value, refusal):
+    """The C-speed copy is trusted only when it equals the original; anything else is judged exactly."""
+    item = {"name": "count", "args": [["det1"]], "kwargs": {"md": {"value": value}}}
+    if refusal:
+        with pytest.raises(ItemInvalid, match=refusal):
+            validate_item(item, description)
+        return
+    stored = validate_item(item, description)["kwargs"]["md"]["value"]
+    assert stored == value and type(stored) is type(value) and repr(stored) == repr(value)
