@@ -107,6 +107,16 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
         """Submit and wait for the reply (for scripts and tests, not for GUIs)."""
         return self.submit(name, params).result(timeout)
 
+    def latest_status(self):
+        """The status as last published, or None before the first; for any thread.
+
+        Every change of state happens on the manager thread, which publishes
+        the status before it answers a command; so this is never older than
+        a reply its caller has already received. The dict is replaced on
+        each change, never modified: do not modify it either.
+        """
+        return self._last_status
+
     def subscribe(self, listener):
         """``listener(kind, payload)`` is called on the manager thread for each event.
 

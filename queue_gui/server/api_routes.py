@@ -18,7 +18,7 @@ from typing import Optional
 from fastapi import APIRouter, Body
 
 from . import api_models as m
-from .app import EncodedReplies, FastJSONRoute, run_command
+from .app import EncodedReplies, FastJSONRoute, StatusReplies, run_command
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}
@@ -114,9 +114,9 @@ ROUTES = (
 def api_router(manager):
     """The ``/api`` routes bound to ``manager``."""
     router = APIRouter(prefix="/api", tags=["api"], route_class=FastJSONRoute)
-    cache = EncodedReplies()
+    cache, statuses = EncodedReplies(), StatusReplies(manager)
     for route in ROUTES:
-        endpoint = _endpoint(manager, route, cache if route.cache_key else None)
+        endpoint = _endpoint(manager, route, cache if route.cache_key else None, statuses)
         for method in route.methods:  # one operation per method keeps OpenAPI ids unique
             router.add_api_route(
                 route.path,
@@ -129,10 +129,14 @@ def api_router(manager):
     return router
 
 
-def _endpoint(manager, route, cache):
+def _endpoint(manager, route, cache, statuses):
     command, fixed, cache_key = route.command, route.fixed, route.cache_key
 
     async def endpoint(body: Optional[route.request] = Body(None)):
+        if command == "status":
+            published = statuses.response()
+            if published is not None:
+                return published
         # The fields as validated, not model_dump(): nested items are plain
         # dicts already (TypedDicts), and dumping a batch again cost 3 ms.
         params = {name: getattr(body, name) for name in body.model_fields_set - _IGNORED} if body is not None else {}

@@ -10,7 +10,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from .app import JSONReply, command_reply, run_command
+from .app import JSONReply, StatusReplies, command_reply, run_command
 
 
 class PlanIn(BaseModel):
@@ -36,10 +36,11 @@ _CONTINUE_COMMANDS = {"resume": "re_resume", "abort": "re_abort", "stop": "re_st
 def seed_router(manager):
     """Routes of the seed demo bound to ``manager``."""
     router = APIRouter(tags=["seed"])
+    statuses = StatusReplies(manager)
 
     @router.get("/", summary="status of the manager (same object as /api/status)")
     async def status():
-        return await run_command(manager, "status")
+        return statuses.response() or await run_command(manager, "status")
 
     @router.post("/add_to_queue", summary="append a plan to the queue")
     async def add_to_queue(body: AddToQueueIn):

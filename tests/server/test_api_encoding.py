@@ -75,3 +75,25 @@ def test_non_finite_numbers_echoed_in_a_refusal_are_sent_as_null(api, body):
     assert reply.status_code in (200, 422), reply.text
     parsed = strict_json(reply.text)
     assert parsed["success"] is False and "NaN" not in reply.text and "Infinity" not in reply.text
+
+
+def test_status_is_never_older_than_a_reply_already_received(api):
+    """Status is served from the manager's published status; each edit must show in the very next status."""
+    uids = []
+    for expected in range(1, 31):
+        reply = api.post("/api/queue/item/add", json={"item": COUNT}).json()
+        uids.append(reply["item"]["item_uid"])
+        status = api.get("/api/status").json()
+        assert status["success"] is True and status["items_in_queue"] == expected
+        seed_status = api.get("/").json()
+        assert seed_status["plan_queue_uid"] == status["plan_queue_uid"]
+    queue = api.request("GET", "/api/queue/get", json={}).json()
+    assert [item["item_uid"] for item in queue["items"]] == uids
+    assert queue["plan_queue_uid"] == api.get("/api/status").json()["plan_queue_uid"]
+    api.post("/api/queue/item/remove", json={"uid": uids[0]})
+    assert api.request("GET", "/api/status", json={"reload": True}).json()["items_in_queue"] == 29
+
+
+def test_status_refuses_unknown_body_fields_as_before(api):
+    reply = api.request("GET", "/api/status", json={"relaod": True})
+    assert reply.status_code == 422 and "relaod" in reply.json()["msg"]
