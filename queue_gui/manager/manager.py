@@ -314,7 +314,8 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
 
     def _on_profile_loaded(self, msg):
         self._profile_loaded = True
-        self._profile_mtime = msg.get("profile_mtime")
+        if "task_uid" not in msg:  # an environment update describes the profile already read
+            self._profile_mtime = msg.get("profile_mtime")
         self._profile_error_msg = None
         description = msg["description"]
         if self._description is None or description["plans"] != self._description["plans"]:
@@ -326,6 +327,9 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
             self._store.set_meta("profile_description", description)
         if self._state is ManagerState.INITIALIZING:
             self._set_state(ManagerState.IDLE)
+        if "task_uid" in msg:
+            self._add_console(f"queue-gui: environment updated: {len(description['plans'])} plans, "
+                              f"{len(description['devices'])} devices described again\n")
 
     def _on_profile_failed(self, msg):
         self._profile_loaded = False

@@ -77,6 +77,40 @@ class RunControl:
         except OSError:
             return True
 
+    @command("environment_update", params=("run_in_background",), locked_by="environment")
+    def _cmd_environment_update(self, run_in_background=False, **common):
+        """Describe the open environment's plans and devices again.
+
+        The worker described them before the RunEngine existed; devices that
+        gain components when connected (by the profile's
+        ``configure_run_engine``, say) show them only after this. During a
+        plan the description is taken on the worker's reader thread, hence
+        bluesky's ``run_in_background``, which the user must ask for.
+        """
+        self._require_environment("update the environment")
+        busy = self._state is not ManagerState.IDLE
+        if busy and not run_in_background:
+            raise Refused(
+                f"cannot update the environment: the manager is {self._state.value} "
+                "(wait until it is idle, or pass run_in_background=True)"
+            )
+        task_uid = new_uid()
+        if not self._worker.send(Command.DESCRIBE, task_uid=task_uid, background=busy):
+            raise Refused("cannot update the environment: the worker cannot be reached")
+        return {"task_uid": task_uid, "msg": "describing the environment's plans and devices again"}
+
+    @command("kernel_interrupt", params=("interrupt_task", "interrupt_plan"), locked_by="environment")
+    def _cmd_kernel_interrupt(self, **params):
+        """bluesky-queueserver's Ctrl-C for its IPython kernel mode, which queue-gui does not have.
+
+        ``ip_kernel_state`` is always null in the status, so queue-monitor
+        keeps its button disabled; a script that calls it learns why.
+        """
+        raise Refused(
+            "the worker runs no IPython kernel (queue-gui has no IPython mode), so there is nothing to "
+            "interrupt: pause a plan with re/pause ('deferred' or 'immediate')"
+        )
+
     @command("environment_close", locked_by="environment")
     def _cmd_environment_close(self, **common):
         self._require_environment("close the environment")

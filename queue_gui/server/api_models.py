@@ -128,6 +128,17 @@ class QueueAutostart(LockedRequest):
     enable: Optional[bool] = Field(None, description="start the queue whenever the environment is idle")
 
 
+class EnvironmentUpdate(LockedRequest):
+    run_in_background: Optional[bool] = Field(
+        None, description="allow the update while a plan runs (default false: only when idle)"
+    )
+
+
+class KernelInterrupt(LockedRequest):
+    interrupt_task: Optional[bool] = Field(None, description="accepted for compatibility")
+    interrupt_plan: Optional[bool] = Field(None, description="accepted for compatibility")
+
+
 class RePause(LockedRequest):
     option: Optional[Literal["deferred", "immediate"]] = Field(None, description="default 'deferred'")
 
@@ -195,6 +206,10 @@ class ItemsReply(Reply):
     items: Optional[list[dict[str, Any]]] = None
     results: Optional[list[dict[str, Any]]] = None
     qsize: Optional[int] = None
+
+
+class TaskReply(Reply):
+    task_uid: Optional[str] = Field(None, description="names the update in the console output")
 
 
 class ConsoleUpdate(Reply):

@@ -82,6 +82,14 @@ ROUTES = (
     _r("POST", "/environment/open", "environment_open", m.LockedRequest, m.Reply, "open the RunEngine environment"),
     _r("POST", "/environment/close", "environment_close", m.LockedRequest, m.Reply, "close the environment"),
     _r("POST", "/environment/destroy", "environment_destroy", m.LockedRequest, m.Reply, "kill the environment"),
+    _r(
+        "POST", "/environment/update", "environment_update", m.EnvironmentUpdate, m.TaskReply,
+        "describe the open environment's plans and devices again",
+    ),
+    _r(
+        "POST", "/kernel/interrupt", "kernel_interrupt", m.KernelInterrupt, m.Reply,
+        "refused: queue-gui runs no IPython kernel (use re/pause)",
+    ),
     # run engine
     _r("POST", "/re/pause", "re_pause", m.RePause, m.Reply, "pause the running plan"),
     _r("POST", "/re/resume", "re_resume", m.LockedRequest, m.Reply, "resume the paused plan"),

@@ -10,6 +10,7 @@ is safe from another thread.
 
 import json
 import logging
+import sys
 import time
 import traceback
 
@@ -64,6 +65,28 @@ class Executor:
             self._send(message(Report.ENVIRONMENT_FAILED, msg=_describe(error), traceback=traceback.format_exc()))
             return
         self._send(message(Report.ENVIRONMENT_READY))
+
+    def describe(self, task_uid=None):
+        """Describe the profile's plans and devices as they are now, for ``environment_update``.
+
+        Devices can gain components once connected (ophyd-async devices
+        built from PVI do), so the description taken at startup may be
+        incomplete; this one is sent as a new ``profile_loaded`` report.
+        """
+        from .describe import describe_profile
+
+        if self._profile is None:
+            msg, _ = self._profile_error or ("no profile is loaded", "")
+            print(f"queue-gui: cannot update the environment: {msg}", file=sys.stderr)
+            return
+        try:
+            description = describe_profile(self._profile)
+        except Exception as error:
+            print(f"queue-gui: updating the environment failed: {_describe(error)}\n{traceback.format_exc()}",
+                  file=sys.stderr)
+            return
+        self._send(message(Report.PROFILE_LOADED, description=description, profile_path=self._profile.path,
+                           task_uid=task_uid))
 
     def _create_run_engine(self):
         from bluesky import RunEngine

@@ -9,7 +9,8 @@ Two threads: the main thread executes commands that need the RunEngine
 (which must run where it may install signal handlers); a reader thread
 blocks on ``recv()`` and hands those commands over through a queue, except
 ``pause``, which it performs itself because the main thread is inside
-``RE(plan)`` exactly when a pause is wanted.
+``RE(plan)`` exactly when a pause is wanted, and ``describe`` asked to run
+in the background (during a plan).
 """
 
 import logging
@@ -122,6 +123,8 @@ def _read_commands(channel, executor, commands):
             return
         if msg.get("type") == Command.PAUSE.value:
             executor.request_pause(msg.get("option", "deferred"), msg.get("item_uid"))
+        elif msg.get("type") == Command.DESCRIBE.value and msg.get("background"):
+            executor.describe(msg.get("task_uid"))
         else:
             commands.put(msg)
 
@@ -140,6 +143,8 @@ def _execute_commands(commands, executor):
             executor.run_plan(msg["item"])
         elif kind == Command.CONTINUE.value:
             executor.continue_plan(msg["option"])
+        elif kind == Command.DESCRIBE.value:
+            executor.describe(msg.get("task_uid"))
         elif kind == Command.CLOSE_ENVIRONMENT.value:
             executor.close_environment()
             return

@@ -17,6 +17,7 @@ class Command(str, enum.Enum):
     PAUSE = "pause"  # option: "immediate" | "deferred"
     CONTINUE = "continue"  # option: "resume" | "abort" | "stop" | "halt"
     CLOSE_ENVIRONMENT = "close_environment"
+    DESCRIBE = "describe"  # task_uid, background: describe the live profile again
 
 
 class Report(str, enum.Enum):

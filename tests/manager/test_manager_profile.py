@@ -3,6 +3,7 @@
 import json
 import os
 import textwrap
+import threading
 
 from tests.conftest import RunningManager
 
@@ -70,3 +71,74 @@ def test_profile_defines_what_can_be_queued(tmp_path):
         assert reply["success"] is False and "available: det1, motor" in reply["msg"]
     finally:
         engine.stop()
+
+
+DISCOVERED_STAGE_PROFILE = textwrap.dedent(
+    '''
+    from bluesky.plans import count
+    from ophyd.sim import SynAxis, det1
+
+    class DiscoveredStage:
+        """A stage whose axes are known only once connected (as ophyd-async devices built from PVI)."""
+
+        name = "stage"
+        component_names = ()
+
+        def connect(self):
+            self.x = SynAxis(name="stage_x")
+            self.y = SynAxis(name="stage_y")
+            self.component_names = ("x", "y")
+
+        def read(self):
+            return {}
+
+        def describe(self):
+            return {}
+
+    stage = DiscoveredStage()
+
+    def configure_run_engine(RE):
+        stage.connect()
+    '''
+)
+
+
+def test_environment_update_describes_components_found_on_connect(tmp_path):
+    profile = tmp_path / "beamline.py"
+    write(profile, DISCOVERED_STAGE_PROFILE)
+    engine = RunningManager(str(tmp_path / "data"), str(profile))
+    try:
+        refused = engine.call("environment_update")
+        assert refused["success"] is False and "not open" in refused["msg"]
+        assert engine.ok("devices_allowed")["devices_allowed"]["stage"]["components"] == {}
+
+        engine.open_environment()
+        before = engine.call("status")
+        reply = engine.ok("environment_update")
+        assert reply["task_uid"]
+        status = engine.watch.wait(lambda s: s["devices_allowed_uid"] != before["devices_allowed_uid"], 30)
+        assert status["plans_allowed_uid"] == before["plans_allowed_uid"]  # the plans did not change
+        components = engine.ok("devices_allowed")["devices_allowed"]["stage"]["components"]
+        assert set(components) == {"x", "y"} and components["x"]["is_movable"]
+        # Items are now checked against the axes the stage really has.
+        engine.ok("queue_item_add", item={"name": "count", "args": [["det1", "stage.x"]]})
+        typo = engine.call("queue_item_add", item={"name": "count", "args": [["stage.z"]]})
+        assert typo["success"] is False and "stage.z" in typo["msg"] and "x, y" in typo["msg"]
+        console = "".join(line["msg"] for line in engine.ok("console_output_update", last_msg_uid="ALL")["console_output_msgs"])
+        assert "environment updated" in console
+
+        # Nothing changed since: a second update leaves every uid as it was.
+        updated = threading.Event()
+        listener = lambda kind, payload: kind == "console" and "environment updated" in str(payload) and updated.set()  # noqa: E731
+        engine.manager.subscribe(listener)
+        engine.ok("environment_update")
+        assert updated.wait(30), "the second update was not reported"
+        engine.manager.unsubscribe(listener)
+        assert engine.call("status")["devices_allowed_uid"] == status["devices_allowed_uid"]
+    finally:
+        engine.stop()
+
+
+def test_kernel_interrupt_says_there_is_no_ipython_kernel(engine):
+    reply = engine.call("kernel_interrupt", interrupt_plan=True)
+    assert reply["success"] is False and "IPython" in reply["msg"] and "re/pause" in reply["msg"]

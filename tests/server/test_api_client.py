@@ -78,6 +78,12 @@ def test_a_full_session(shared_service, client):
     RM.wait_for_idle_or_paused(timeout=WAIT)
     assert RM.status()["manager_state"] == "paused" and RM.status()["re_state"] == "paused"
     assert len(RM.re_runs(option="open")["run_list"]) == 1
+    # Updating the environment during a plan is for those who ask for it; Ctrl-C has no kernel to reach.
+    with pytest.raises(RM.RequestFailedError, match="run_in_background=True"):
+        RM.environment_update()
+    assert RM.environment_update(run_in_background=True)["task_uid"]
+    with pytest.raises(RM.RequestFailedError, match="no IPython kernel"):
+        RM.kernel_interrupt(interrupt_plan=True)
     RM.re_resume()
     RM.queue_stop()
     assert RM.status(reload=True)["queue_stop_pending"] is True
