@@ -27,6 +27,7 @@ ENVIRONMENT_ACTIONS = {
     "environment_open": ("&Open", QStyle.SP_DialogOpenButton, "Ctrl+E", "Create the RunEngine environment from the startup profile", "environment_open", None),
     "environment_close": ("&Close", QStyle.SP_DialogCloseButton, "Ctrl+Shift+E", "Close the RunEngine environment cleanly", "environment_close", None),
     "environment_destroy": ("&Destroy…", QStyle.SP_MessageBoxCritical, None, "Kill the worker process at once (a running plan is interrupted)", "environment_destroy", None),
+    "environment_update": ("&Update environment", QStyle.SP_FileDialogContentsView, None, "Describe the open environment's plans and devices again (components devices found when connected)", "environment_update", None),
     "profile_reload": ("&Reload profile", QStyle.SP_BrowserReload, None, "Read the startup profile again (devices and plans)", "profile_reload", None),
 }
 

@@ -26,7 +26,7 @@ def allowed_actions(status):
     if idle and not env:
         allowed.update({"environment_open", "profile_reload"})
     if idle and env:
-        allowed.add("environment_close")
+        allowed.update({"environment_close", "environment_update"})
     if (env or state == "creating_environment") and state != "destroying_environment":
         allowed.add("environment_destroy")
     return allowed

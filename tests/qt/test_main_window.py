@@ -121,7 +121,7 @@ def test_toolbar_follows_the_state_through_a_run(gui):
 
 def test_environment_menu_open_close_and_destroy_with_confirmation(gui):
     menu_actions = gui.window.environment_menu.actions()
-    assert [a.text() for a in menu_actions] == ["&Open", "&Close", "&Destroy…", "&Reload profile"]
+    assert [a.text() for a in menu_actions] == ["&Open", "&Close", "&Destroy…", "&Update environment", "&Reload profile"]
     gui.open_environment()
     gui.action("environment_close").trigger()
     gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")
@@ -223,6 +223,27 @@ def test_reload_profile_from_the_environment_menu(gui):
     gui.wait_status(lambda s: s["manager_state"] == "idle")
     gui.open_environment()
     assert gui.bridge.status["plans_allowed_uid"] == before, "the same profile describes the same plans"
+
+
+def test_update_environment_shows_components_found_on_connect(qtbot, tmp_path):
+    from tests.manager.test_manager_profile import DISCOVERED_STAGE_PROFILE
+
+    profile = tmp_path / "beamline.py"
+    profile.write_text(DISCOVERED_STAGE_PROFILE)
+    gui = Gui(qtbot, tmp_path, profile=str(profile))
+    try:
+        assert not gui.action("environment_update").isEnabled(), "nothing to update while closed"
+        gui.open_environment()
+        assert gui.action("environment_update").isEnabled()
+        assert gui.action("environment_update") in gui.window.environment_menu.actions()
+        with qtbot.waitSignal(
+            gui.bridge.description_changed,
+            timeout=30000,
+            check_params_cb=lambda plans, devices: set(devices["stage"].get("components", {})) == {"x", "y"},
+        ):
+            gui.action("environment_update").trigger()
+    finally:
+        gui.close()
 
 
 def test_window_layout_is_remembered(qtbot, tmp_path):

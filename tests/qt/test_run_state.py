@@ -14,7 +14,7 @@ def test_closed_environment_allows_only_opening():
 
 def test_open_environment_with_items_can_start():
     allowed = allowed_actions(status(worker_environment_exists=True, items_in_queue=1))
-    assert allowed == {"start_queue", "environment_close", "environment_destroy"}
+    assert allowed == {"start_queue", "environment_close", "environment_update", "environment_destroy"}
     assert "start_queue" not in allowed_actions(status(worker_environment_exists=True, items_in_queue=0))
 
 
