@@ -44,6 +44,8 @@ class ManagerBridge(QObject):
         super().__init__(parent)
         self._manager = manager
         self.status = {}
+        #: Sent with every command when set (see :mod:`queue_gui.qt.lock_key`).
+        self.lock_key = None
         self._seen = {}
         self._in_flight = set()
         self._dirty = set()
@@ -63,6 +65,8 @@ class ManagerBridge(QObject):
 
     def request(self, name, params=None, on_reply=None):
         """Send a command; ``on_reply(reply)`` runs later on the GUI thread."""
+        if self.lock_key is not None and name not in ("lock", "unlock"):
+            params = {"lock_key": self.lock_key, **(params or {})}
         future = self._manager.submit(name, params)
         future.add_done_callback(lambda done: self._reply_ready.emit(name, _result(done), on_reply))
         return future

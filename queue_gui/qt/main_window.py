@@ -25,6 +25,7 @@ from qtpy.QtWidgets import (
 
 from .actions import ControlActions
 from .history_model import HistoryModel
+from .lock_key import LockKeyControl
 from .queue_model import QueueModel, configure_queue_view
 from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self._settings = settings if settings is not None else QSettings("queue-gui", "queue-gui")
         self.setWindowTitle("queue-gui")
         self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text))
+        self.lock_key = LockKeyControl(bridge, self)
         self._build_queue_view()
         self._build_docks()
         self._build_menus_and_toolbar()
@@ -115,6 +117,8 @@ class MainWindow(QMainWindow):
         run_menu.addActions(self.controls.run_actions())
         self.environment_menu = self.menuBar().addMenu("&Environment")
         self.environment_menu.addActions(self.controls.environment_actions())
+        self.environment_menu.addSeparator()
+        self.environment_menu.addAction(self.lock_key.action)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
@@ -166,6 +170,7 @@ class MainWindow(QMainWindow):
             label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
             self.status_labels[name] = label
             self.statusBar().addPermanentWidget(label)
+        self.statusBar().insertPermanentWidget(0, self.lock_key.label)
         self.status_labels["server"].setText(f"API: {self.server_url}" if self.server_url else "API: off")
 
     def _connect_bridge(self):

@@ -121,7 +121,7 @@ def test_toolbar_follows_the_state_through_a_run(gui):
 
 def test_environment_menu_open_close_and_destroy_with_confirmation(gui):
     menu_actions = gui.window.environment_menu.actions()
-    assert [a.text() for a in menu_actions] == ["&Open", "&Close", "&Destroy…", "&Update environment", "&Reload profile"]
+    assert [a.text() for a in menu_actions] == ["&Open", "&Close", "&Destroy…", "&Update environment", "&Reload profile", "", "Lock &key…"]
     gui.open_environment()
     gui.action("environment_close").trigger()
     gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")
@@ -278,3 +278,43 @@ def test_a_profile_that_only_gains_a_device_updates_the_plan_editor(qtbot, tmp_p
             gui.action("profile_reload").trigger()
     finally:
         gui.close()
+
+
+def test_a_queue_locked_by_a_script_is_shown_and_opened_with_its_key(gui):
+    gui.add("count", ["det1"], num=1)
+    locked = gui.http.post(
+        "/api/lock", json={"lock_key": "beamtime-42", "queue": True, "note": "alignment script", "user": "bob"}
+    ).json()
+    assert locked["success"], locked["msg"]
+    label = gui.window.lock_key.label
+    gui.qtbot.waitUntil(lambda: label.isVisible() and label.text() == "Locked: queue")
+    gui.qtbot.waitUntil(lambda: "alignment script" in label.toolTip() and "bob" in label.toolTip())
+    gui.screenshot("main_window_locked.png")
+
+    def delete_first_item():
+        gui.window.queue_view.setCurrentIndex(gui.window.queue_model.index(0))
+        gui.window.queue_actions["delete"].trigger()
+
+    delete_first_item()
+    gui.qtbot.waitUntil(lambda: "locked" in gui.window.statusBar().currentMessage())
+    assert gui.window.queue_model.rowCount() == 1, "the lock protects the queue from the window too"
+
+    assert gui.window.lock_key.action in gui.window.environment_menu.actions()
+    gui.window.lock_key.action.trigger()
+    dialog = gui.window.lock_key.dialog
+    assert dialog.isVisible()
+    dialog.setTextValue("  wrong key ")
+    dialog.accept()
+    gui.qtbot.waitUntil(lambda: "does not match" in gui.window.statusBar().currentMessage())
+    gui.window.lock_key.action.trigger()
+    gui.window.lock_key.dialog.setTextValue("beamtime-42")
+    gui.window.lock_key.dialog.accept()
+    gui.qtbot.waitUntil(lambda: "opens the lock" in gui.window.statusBar().currentMessage())
+
+    delete_first_item()
+    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 0)
+    assert gui.http.request("GET", "/api/queue/get", json={}).json()["items"] == []
+
+    unlocked = gui.http.post("/api/unlock", json={"lock_key": "beamtime-42"}).json()
+    assert unlocked["success"], unlocked["msg"]
+    gui.qtbot.waitUntil(lambda: not label.isVisible())
