@@ -1,5 +1,6 @@
 """Startup profiles that fail, and profiles that are fixed afterwards."""
 
+import contextlib
 import json
 import os
 import textwrap
@@ -25,11 +26,21 @@ def write(path, text):
     os.utime(path, (stat.st_atime, stat.st_mtime + 10))
 
 
-def test_profile_that_raises_fails_opening_with_its_traceback(tmp_path):
-    profile = tmp_path / "beamline.py"
-    write(profile, "from ophyd.sim import det1\nraise RuntimeError('cannot reach the undulator')\n")
+@contextlib.contextmanager
+def manager_with_profile(tmp_path, text, name="beamline.py"):
+    """A running manager whose startup profile is ``text``; yields (manager, profile path)."""
+    profile = tmp_path / name
+    write(profile, text)
     engine = RunningManager(str(tmp_path / "data"), str(profile))
     try:
+        yield engine, profile
+    finally:
+        engine.stop()
+
+
+def test_profile_that_raises_fails_opening_with_its_traceback(tmp_path):
+    broken = "from ophyd.sim import det1\nraise RuntimeError('cannot reach the undulator')\n"
+    with manager_with_profile(tmp_path, broken) as (engine, profile):
         status = engine.call("status")
         assert status["manager_state"] == "idle"
         assert "cannot reach the undulator" in status["profile_error"]
@@ -56,21 +67,14 @@ def test_profile_that_raises_fails_opening_with_its_traceback(tmp_path):
         names = [name for name, _ in documents]
         assert names[0] == "start" and names[-1] == "stop" and "event" in names
         assert documents[0][1]["beamline"] == "test-bl", "configure_run_engine ran on the new RunEngine"
-    finally:
-        engine.stop()
 
 
 def test_profile_defines_what_can_be_queued(tmp_path):
-    profile = tmp_path / "small.py"
-    write(profile, GOOD_PROFILE)
-    engine = RunningManager(str(tmp_path / "data"), str(profile))
-    try:
+    with manager_with_profile(tmp_path, GOOD_PROFILE, "small.py") as (engine, profile):
         assert sorted(engine.ok("plans_allowed")["plans_allowed"]) == ["count", "scan"]
         assert sorted(engine.ok("devices_allowed")["devices_allowed"]) == ["det1", "motor"]
         reply = engine.call("queue_item_add", item={"name": "count", "args": [["det2"]]})
         assert reply["success"] is False and "available: det1, motor" in reply["msg"]
-    finally:
-        engine.stop()
 
 
 DISCOVERED_STAGE_PROFILE = textwrap.dedent(
@@ -104,10 +108,7 @@ DISCOVERED_STAGE_PROFILE = textwrap.dedent(
 
 
 def test_environment_update_describes_components_found_on_connect(tmp_path):
-    profile = tmp_path / "beamline.py"
-    write(profile, DISCOVERED_STAGE_PROFILE)
-    engine = RunningManager(str(tmp_path / "data"), str(profile))
-    try:
+    with manager_with_profile(tmp_path, DISCOVERED_STAGE_PROFILE) as (engine, profile):
         refused = engine.call("environment_update")
         assert refused["success"] is False and "not open" in refused["msg"]
         assert engine.ok("devices_allowed")["devices_allowed"]["stage"]["components"] == {}
@@ -135,8 +136,6 @@ def test_environment_update_describes_components_found_on_connect(tmp_path):
         assert updated.wait(30), "the second update was not reported"
         engine.manager.unsubscribe(listener)
         assert engine.call("status")["devices_allowed_uid"] == status["devices_allowed_uid"]
-    finally:
-        engine.stop()
 
 
 def test_kernel_interrupt_says_there_is_no_ipython_kernel(engine):
