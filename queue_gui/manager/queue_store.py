@@ -267,7 +267,8 @@ class QueueStore:
     def add_batch(self, items, pos=None, before_uid=None, after_uid=None):
         """Insert items together, in their order, all or none; returns their indices."""
         uids = [item["item_uid"] for item in items]
-        if len(set(uids)) != len(uids) or any(self.contains_uid(uid) for uid in uids):
+        running_uid = self._running["item_uid"] if self._running is not None else None
+        if len(set(uids)) != len(uids) or not self._uid_set.isdisjoint(uids) or running_uid in uids:
             raise ValueError("an item with the same uid is already in the queue")
         index = self.insertion_index(pos, before_uid, after_uid)
         with self._transaction():

@@ -274,6 +274,8 @@ def _check_device_names(name: str, arguments: list[tuple[str, Any]], devices: di
     """Refuse any string in a device parameter that does not name a device."""
     for param_name, value in arguments:
         for text in _strings_in(value):
+            if text in devices:  # the common case, without a call
+                continue
             problem = _device_name_problem(text, devices)
             if problem:
                 raise ItemInvalid(
