@@ -45,6 +45,14 @@ def shared_service(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def keyed_service(tmp_path_factory):
+    """A service for the whole module that requires ``API_KEY``."""
+    running = start_service(tmp_path_factory.mktemp("keyed"), api_key=API_KEY)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
 def open_service(shared_service):
     """The module's service with its environment open."""
     assert shared_service.manager.call("environment_open")["success"]

@@ -8,7 +8,7 @@ bluesky-httpserver.
 
 import pytest
 
-from tests.server.conftest import API_KEY, reset, start_service
+from tests.server.conftest import API_KEY, reset
 
 bluesky_queueserver_api = pytest.importorskip("bluesky_queueserver_api")
 from bluesky_queueserver_api import BPlan  # noqa: E402
@@ -133,13 +133,6 @@ def test_locks_through_the_client(client):
     finally:
         client.unlock()
     assert client.status(reload=True)["lock"] == {"environment": False, "queue": False}
-
-
-@pytest.fixture(scope="module")
-def keyed_service(tmp_path_factory):
-    running = start_service(tmp_path_factory.mktemp("keyed"), api_key=API_KEY)
-    yield running
-    running.stop()
 
 
 def test_the_client_with_an_api_key(keyed_service):

@@ -40,22 +40,15 @@ from hypothesis.errors import Unsatisfiable  # noqa: E402
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 
-from tests.server.conftest import reset, start_service  # noqa: E402
+from tests.server.conftest import reset  # noqa: E402
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 TIMEOUT = 10
 
 
 @pytest.fixture(scope="module")
-def fuzzed_service(tmp_path_factory):
-    running = start_service(tmp_path_factory.mktemp("fuzz"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def schema(fuzzed_service):
-    return schemathesis.openapi.from_url(fuzzed_service.url + "/openapi.json")
+def schema(shared_service):
+    return schemathesis.openapi.from_url(shared_service.url + "/openapi.json")
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +116,7 @@ def fuzz_operation(operation, mode, session, base_url):
     return answered
 
 
-def test_queue_edits_keep_the_queue_consistent(fuzzed_service, session):
+def test_queue_edits_keep_the_queue_consistent(shared_service, session):
     """Random sequences of valid edits over HTTP match a plain list of uids, step by step.
 
     The schema-driven fuzzing above rarely names a real plan or a queued uid;
@@ -131,7 +124,7 @@ def test_queue_edits_keep_the_queue_consistent(fuzzed_service, session):
     uid, before/after another item, batches), and compares the queue with
     its model after each step.
     """
-    url = fuzzed_service.url
+    url = shared_service.url
 
     def post(path, body):
         reply = session.post(url + path, json=body, timeout=TIMEOUT)
@@ -158,7 +151,7 @@ def test_queue_edits_keep_the_queue_consistent(fuzzed_service, session):
     class QueueEdits(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            reset(fuzzed_service)
+            reset(shared_service)
             self.model = []  # item uids in queue order
             self.nums = {}
 
@@ -269,23 +262,23 @@ def test_queue_edits_keep_the_queue_consistent(fuzzed_service, session):
     )
 
 
-def test_every_operation_survives_generated_requests(fuzzed_service, schema, session):
+def test_every_operation_survives_generated_requests(shared_service, schema, session):
     found = operations(schema)
     paths = {operation.path for operation in found}
     assert {"/api/status", "/api/queue/item/add", "/api/environment/destroy", "/add_to_queue"} <= paths
     counts = {}
     for operation in found:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            answered = fuzz_operation(operation, mode, session, fuzzed_service.url)
+            answered = fuzz_operation(operation, mode, session, shared_service.url)
             for code in answered:
                 counts[code] = counts.get(code, 0) + 1
     # Both kinds of answers were exercised: accepted or refused (200) and malformed (422).
     assert counts.get(200) and counts.get(422), counts
 
 
-def test_the_server_survives_non_json_and_odd_bodies(fuzzed_service, session):
+def test_the_server_survives_non_json_and_odd_bodies(shared_service, session):
     """What a schema cannot express: bytes that are not JSON, JSON that is not an object, huge numbers."""
-    url = fuzzed_service.url
+    url = shared_service.url
     odd_bodies = [b"not json", b"{", b"[]", b"null", b"1e999", b'"text"', b"\xff\xfe", b'{"item": 1e999}',
                   b'{"size": 1e999}', b'{"pos": NaN}']
     for path in ("/api/queue/item/add", "/api/status", "/add_to_queue", "/api/re/pause", "/api/history/clear"):
@@ -296,9 +289,9 @@ def test_the_server_survives_non_json_and_odd_bodies(fuzzed_service, session):
 
 
 @pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
-def test_non_finite_numbers_in_an_item_are_refused(fuzzed_service, session, number):
+def test_non_finite_numbers_in_an_item_are_refused(shared_service, session, number):
     """Python's JSON parser reads NaN and Infinity, which no JSON reply may carry: refused, never stored."""
-    url = fuzzed_service.url
+    url = shared_service.url
     item = b'{"name": "count", "args": [["det1"]], "kwargs": {"num": 1, "delay": %s}}' % number
     for path, body in (("/api/queue/item/add", b'{"item": %s}' % item), ("/add_to_queue", b'{"plan": %s}' % item),
                        ("/api/queue/item/add/batch", b'{"items": [%s]}' % item)):

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from queue_gui.server.push import PushHub
-from tests.server.conftest import API_KEY, reset, start_service
+from tests.server.conftest import API_KEY, reset
 
 websockets = pytest.importorskip("websockets")
 from websockets.sync.client import connect  # noqa: E402
@@ -133,13 +133,6 @@ def test_a_slow_client_loses_the_oldest_messages():
         return [json.loads(queue.get_nowait())["msg"] for _ in range(queue.qsize())]
 
     assert asyncio.run(scenario()) == ["line 2", "line 3", "line 4"]
-
-
-@pytest.fixture(scope="module")
-def keyed_service(tmp_path_factory):
-    running = start_service(tmp_path_factory.mktemp("keyed"), api_key=API_KEY)
-    yield running
-    running.stop()
 
 
 def test_websockets_need_the_api_key_when_one_is_set(keyed_service):

@@ -22,7 +22,7 @@ import os
 import httpx
 import pytest
 
-from tests.server.conftest import API_KEY, start_service
+from tests.server.conftest import API_KEY
 
 pytest.importorskip("bluesky_widgets")
 pytest.importorskip("pytestqt")
@@ -134,13 +134,6 @@ def test_queue_monitor_shows_the_queue_and_status(qtbot, monkeypatch, service, t
             stop_monitor(qtbot, viewer, model)
     printed = capsys.readouterr().out
     assert "Exception" not in printed, printed
-
-
-@pytest.fixture(scope="module")
-def keyed_service(tmp_path_factory):
-    running = start_service(tmp_path_factory.mktemp("keyed"), api_key=API_KEY)
-    yield running
-    running.stop()
 
 
 def test_queue_monitor_sends_its_api_key(monkeypatch, keyed_service):
