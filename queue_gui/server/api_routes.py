@@ -18,7 +18,7 @@ from typing import Optional
 from fastapi import APIRouter, Body
 
 from . import api_models as m
-from .app import EncodedReplies, FastJSONRoute, StatusReplies, run_command
+from .app import EncodedReplies, FastJSONRoute, run_command
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}
@@ -119,10 +119,10 @@ ROUTES = (
 )
 
 
-def api_router(manager):
-    """The ``/api`` routes bound to ``manager``."""
+def api_router(manager, statuses):
+    """The ``/api`` routes bound to ``manager``; ``statuses`` (a ``StatusReplies``) answers ``status``."""
     router = APIRouter(prefix="/api", tags=["api"], route_class=FastJSONRoute)
-    cache, statuses = EncodedReplies(), StatusReplies(manager)
+    cache = EncodedReplies()
     for route in ROUTES:
         endpoint = _endpoint(manager, route, cache if route.cache_key else None, statuses)
         for method in route.methods:  # one operation per method keeps OpenAPI ids unique

@@ -187,8 +187,10 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
 
     app = FastAPI(title="queue-gui", version=__version__, description="Queue and run bluesky plans.")
     app.state.manager = manager
-    app.include_router(seed_router(manager))
-    app.include_router(api_router(manager))
+    # One status cache for '/', '/api/status' and '/api/ping': encoded once per change.
+    statuses = StatusReplies(manager)
+    app.include_router(seed_router(manager, statuses))
+    app.include_router(api_router(manager, statuses))
     app.include_router(push_router(manager))
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

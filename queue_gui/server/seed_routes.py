@@ -10,7 +10,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from .app import JSONReply, StatusReplies, command_reply, run_command
+from .app import JSONReply, command_reply, run_command
 
 
 class PlanIn(BaseModel):
@@ -33,10 +33,9 @@ class OptionIn(BaseModel):
 _CONTINUE_COMMANDS = {"resume": "re_resume", "abort": "re_abort", "stop": "re_stop", "halt": "re_halt"}
 
 
-def seed_router(manager):
+def seed_router(manager, statuses):
     """Routes of the seed demo bound to ``manager``."""
     router = APIRouter(tags=["seed"])
-    statuses = StatusReplies(manager)
 
     @router.get("/", summary="status of the manager (same object as /api/status)")
     async def status():
