@@ -23,6 +23,7 @@ from ..worker.protocol import Command
 from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
 from .locks import LockCommands
+from .metadata import MetadataCommands
 from .queue_commands import QueueCommands
 from .queue_store import QueueStore, new_uid
 from .run_control import RunControl
@@ -41,7 +42,7 @@ _REPORT = "report"
 _EXIT = "exit"
 
 
-class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
+class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands):
     """Queue engine shared by the desktop window and the HTTP server.
 
     Parameters
@@ -92,7 +93,11 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
         self._runs = []
         self._console = ConsoleBuffer()
         self._lock = None
-        self._uids = {name: new_uid() for name in ("plans", "devices", "run_list", "lock_info", "task_results")}
+        self._uids = {
+            name: new_uid() for name in ("plans", "devices", "run_list", "lock_info", "task_results", "metadata")
+        }
+        self._run_metadata = {}
+        self._last_scan_id = None
         self._last_status = None
         self._shutting_down = False
 
@@ -121,8 +126,11 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
         """``listener(kind, payload)`` is called on the manager thread for each event.
 
         Kinds: ``status`` (the status dict, whenever any of it changed),
-        ``console`` (one output line), ``document`` ((name, doc)). A listener
-        must return at once (emit a Qt signal, put into an asyncio queue).
+        ``console`` (one output line), ``documents`` (a list of ``[name,
+        doc]`` pairs, in the order the RunEngine emitted them; events come
+        packed into ``event_page`` documents). Payloads are shared by all
+        listeners: read them, never change them. A listener must return at
+        once (emit a Qt signal, put into a queue).
         """
         self._listeners.append(listener)
 
@@ -156,6 +164,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
             self._plan_queue_mode = self._store.get_meta("plan_queue_mode", self._plan_queue_mode)
             self._autostart = self._store.get_meta("queue_autostart", False)
             self._description = self._store.get_meta("profile_description")
+            self._load_metadata()
             try:
                 self._start_worker()
             except Exception as error:
@@ -241,6 +250,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
             "task_results_uid": self._uids["task_results"],
             "lock_info_uid": self._uids["lock_info"],
             "lock": self._lock_flags(),
+            "run_metadata_uid": self._uids["metadata"],
             "profile_error": self._profile_error_msg,
         }
 
@@ -342,8 +352,8 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands):
     def _on_console(self, msg):
         self._add_console(msg["text"])
 
-    def _on_document(self, msg):
-        self._emit("document", (msg["name"], msg["doc"]))
+    def _on_documents(self, msg):
+        self._emit("documents", msg["docs"])
 
     def _handle_exit(self, client, exitcode):
         if client is not self._worker:
@@ -442,6 +452,6 @@ Manager._REPORT_HANDLERS = {
     "profile_loaded": Manager._on_profile_loaded,
     "profile_failed": Manager._on_profile_failed,
     "console": Manager._on_console,
-    "document": Manager._on_document,
+    "documents": Manager._on_documents,
     **RunControl._RUN_REPORT_HANDLERS,
 }

@@ -56,7 +56,7 @@ class RunControl:
             self._retire_worker()
         self._set_state(ManagerState.CREATING_ENVIRONMENT)
         self._env_state = EnvironmentState.INITIALIZING
-        self._worker.send(Command.OPEN_ENVIRONMENT)
+        self._worker.send(Command.OPEN_ENVIRONMENT, scan_id=self._last_scan_id)
         return {"msg": "opening the environment"}
 
     @command("profile_reload", locked_by="environment")
@@ -244,7 +244,7 @@ class RunControl:
             self._runs = []
             self._uids["run_list"] = new_uid()
         self._env_state = EnvironmentState.EXECUTING_PLAN
-        if not self._worker.send(Command.RUN_PLAN, item=item):
+        if not self._worker.send(Command.RUN_PLAN, item=item, md=self._metadata_for(item)):
             self._finish_running(
                 ExitStatus.FAILED.value, "the worker process cannot be reached", back_to_front=self._requeue_running()
             )
@@ -306,6 +306,7 @@ class RunControl:
 
     def _on_run_started(self, msg):
         self._runs.append({"uid": msg["run_uid"], "is_open": True, "exit_status": None})
+        self._note_scan_id(msg.get("scan_id"))
         self._uids["run_list"] = new_uid()
 
     def _on_run_stopped(self, msg):

@@ -6,11 +6,12 @@ crashed) it reaps the process and reports the exit code. The manager thus
 learns of a dead worker at once, not after a polling interval.
 """
 
+import json
 import logging
 import multiprocessing
 import threading
 
-from ..worker.protocol import message
+from ..worker.protocol import Report, message
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ class WorkerClient:
             except (EOFError, OSError):
                 break
             try:
+                if msg.get("type") == Report.DOCUMENTS.value:
+                    # Decoded here, not on the manager thread, which then
+                    # only hands the documents on.
+                    msg["docs"] = json.loads(msg["docs"])
                 self._on_report(self, msg)
             except Exception:
                 logger.exception("error while handling a worker report")

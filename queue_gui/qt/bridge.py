@@ -12,8 +12,9 @@ of a thousand additions over HTTP costs the GUI a handful of reloads.
 """
 
 import logging
+import threading
 
-from qtpy.QtCore import QObject, Signal, Slot
+from qtpy.QtCore import QObject, Qt, Signal, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,14 @@ class ManagerBridge(QObject):
     history_changed = Signal(object)  # list, oldest first
     description_changed = Signal(object, object)  # plans, devices
     console_received = Signal(object)  # dict
+    #: ``[name, doc]`` pairs in the order the RunEngine emitted them (events
+    #: packed into ``event_page`` documents); every batch that arrived while
+    #: the GUI thread was busy comes as one list.
+    documents_received = Signal(object)
     reply_received = Signal(str, object)  # command name, reply dict
 
     _status_pushed = Signal(object)
+    _documents_pushed = Signal()
     _reply_ready = Signal(str, object, object)
 
     def __init__(self, manager, parent=None):
@@ -49,7 +55,12 @@ class ManagerBridge(QObject):
         self._seen = {}
         self._in_flight = set()
         self._dirty = set()
+        self._documents_lock = threading.Lock()
+        self._pending_documents = []
         self._status_pushed.connect(self._slot_status)
+        # Queued even if the manager ever ran on the GUI thread: the slot
+        # must not run inside the manager's listener call.
+        self._documents_pushed.connect(self._slot_documents, Qt.QueuedConnection)
         self._reply_ready.connect(self._slot_reply)
         manager.subscribe(self._on_manager_event)
 
@@ -62,6 +73,14 @@ class ManagerBridge(QObject):
             self._status_pushed.emit(payload)
         elif kind == "console":
             self.console_received.emit(payload)
+        elif kind == "documents":
+            # One signal per burst, not per batch: while the GUI thread is
+            # busy, later batches join the pending list of the first.
+            with self._documents_lock:
+                first = not self._pending_documents
+                self._pending_documents.extend(payload)
+            if first:
+                self._documents_pushed.emit()
 
     def request(self, name, params=None, on_reply=None):
         """Send a command; ``on_reply(reply)`` runs later on the GUI thread."""
@@ -80,6 +99,13 @@ class ManagerBridge(QObject):
             except Exception:
                 logger.exception("handling the reply to %s failed", name)
         self.reply_received.emit(name, reply)
+
+    @Slot()
+    def _slot_documents(self):
+        with self._documents_lock:
+            documents, self._pending_documents = self._pending_documents, []
+        if documents:
+            self.documents_received.emit(documents)
 
     @Slot(object)
     def _slot_status(self, status):

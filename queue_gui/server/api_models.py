@@ -153,6 +153,12 @@ class Lock(LockedRequest):
     note: Optional[str] = None
 
 
+class MetadataSet(LockedRequest):
+    metadata: Optional[dict[str, Any]] = Field(
+        None, description="replaces the run metadata written into every following start document"
+    )
+
+
 class ConsoleOutput(ReadRequest):
     nlines: Optional[NonNegativeInt] = Field(None, description="default 200")
 

@@ -105,6 +105,9 @@ ROUTES = (
     _r("GET", "/devices/allowed", "devices_allowed", m.ReadRequest, m.Reply, "devices, with their classes"),
     _r("GET", "/plans/existing", "plans_existing", m.ReadRequest, m.Reply, "every plan of the profile"),
     _r("GET", "/devices/existing", "devices_existing", m.ReadRequest, m.Reply, "every device of the profile"),
+    # run metadata (queue-gui's own)
+    _r("GET", "/metadata/get", "metadata_get", m.ReadRequest, m.Reply, "run metadata and the last scan id"),
+    _r("POST", "/metadata/set", "metadata_set", m.MetadataSet, m.Reply, "replace the run metadata"),
     # console output
     _r("GET", "/console_output", "console_output", m.ConsoleOutput, m.Reply, "the last lines of console output"),
     _r("GET", "/console_output/uid", "console_output_uid", m.ReadRequest, m.Reply, "changes with every new output"),

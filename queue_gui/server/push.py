@@ -62,7 +62,7 @@ class PushHub:
 
     # ------------------------------------------------------------ manager thread
     def _on_event(self, kind, payload):
-        if kind == "document":
+        if kind == "documents":
             return
         try:
             self._loop.call_soon_threadsafe(self._publish, kind, payload, time.time())

@@ -8,13 +8,10 @@ pipe-reader thread calls while ``RE(plan)`` is blocking the main thread:
 is safe from another thread.
 """
 
-import json
 import logging
 import sys
 import time
 import traceback
-
-from event_model import NumpyEncoder
 
 from ..wire import EXIT_STATUS_OF_CONTINUE, ContinueOption, ExitStatus
 from .protocol import Report, message
@@ -28,8 +25,8 @@ class Executor:
 
     Parameters
     ----------
-    send : callable
-        Thread-safe function sending one report to the manager.
+    outbox : queue_gui.worker.outbox.Outbox
+        Sends reports and documents to the manager, in order, never blocking.
     profile : queue_gui.worker.profile.Profile or None
         The loaded startup profile; None when it failed to load.
     profile_error : tuple of (str, str) or None
@@ -39,8 +36,9 @@ class Executor:
         Send every document to the manager (for live plots and files).
     """
 
-    def __init__(self, send, profile, profile_error=None, forward_documents=True):
-        self._send = send
+    def __init__(self, outbox, profile, profile_error=None, forward_documents=True):
+        self._send = outbox.send
+        self._send_document = outbox.document
         self._profile = profile
         self._profile_error = profile_error
         self._forward_documents = forward_documents
@@ -50,7 +48,12 @@ class Executor:
         self._awaiting_start = None
 
     # ------------------------------------------------------------ environment
-    def open_environment(self):
+    def open_environment(self, scan_id=None):
+        """Create the RunEngine; ``scan_id`` is the last one used, so numbering goes on.
+
+        It is set before the profile's ``configure_run_engine`` runs, so a
+        profile that keeps its own ``RE.md`` (a ``PersistentDict``) wins.
+        """
         if self.RE is not None:
             self._send(message(Report.ENVIRONMENT_READY))
             return
@@ -59,7 +62,7 @@ class Executor:
             self._send(message(Report.ENVIRONMENT_FAILED, msg=f"the startup profile failed: {msg}", traceback=tb))
             return
         try:
-            self.RE = self._create_run_engine()
+            self.RE = self._create_run_engine(scan_id)
         except Exception as error:
             self.RE = None
             self._send(message(Report.ENVIRONMENT_FAILED, msg=_describe(error), traceback=traceback.format_exc()))
@@ -88,14 +91,17 @@ class Executor:
         self._send(message(Report.PROFILE_LOADED, description=description, profile_path=self._profile.path,
                            task_uid=task_uid))
 
-    def _create_run_engine(self):
+    def _create_run_engine(self, scan_id=None):
         from bluesky import RunEngine
 
         # No context managers: the worker ignores SIGINT (the manager owns
         # shutdown), and RE's own SIGINT handler would fight that.
         RE = RunEngine({}, context_managers=[])
+        if isinstance(scan_id, int) and not isinstance(scan_id, bool):
+            RE.md["scan_id"] = scan_id
         RE.state_hook = self._on_state
         RE.subscribe(self._on_document)
+        _forget_readings_of_closed_runs(RE)
         hook = self._profile.run_engine_hook
         if hook is not None:
             hook(RE)
@@ -128,14 +134,19 @@ class Executor:
         elif name == "stop":
             self._send(message(Report.RUN_STOPPED, run_uid=doc["run_start"], exit_status=doc.get("exit_status")))
         if self._forward_documents:
-            # JSON text, not the dict: unpickling numpy arrays would import
-            # numpy into the manager's process on its pipe-reader thread
-            # (about 120 ms the first time, blocking every report behind it).
-            self._send(message(Report.DOCUMENT, name=name, doc=json.dumps(doc, cls=NumpyEncoder)))
+            # Queued, never sent from here: the RunEngine's thread must not
+            # wait on the Pipe (see queue_gui.worker.outbox).
+            self._send_document(name, doc)
 
     # ------------------------------------------------------------ plans
-    def run_plan(self, item):
-        """Start executing ``item``; returns when it finished or paused."""
+    def run_plan(self, item, md=None):
+        """Start executing ``item``; returns when it finished or paused.
+
+        ``md`` (the scientist's run metadata, the item's ``meta`` merged in
+        by the manager) goes into the start document of every run of the
+        plan, with the item's uid, so that a run always leads back to its
+        queue item.
+        """
         if self.RE is None:
             self._finish(item, ExitStatus.FAILED, "the environment is not open", "", attempt=_new_attempt())
             return
@@ -145,8 +156,9 @@ class Executor:
         except Exception as error:
             self._finish(item, ExitStatus.FAILED, _describe(error), traceback.format_exc())
             return
+        md = run_metadata(md, item["item_uid"])
         self._awaiting_start = item["item_uid"]
-        self._drive(lambda: self.RE(plan), ExitStatus.COMPLETED)
+        self._drive(lambda: self.RE(plan, **md), ExitStatus.COMPLETED)
 
     def continue_plan(self, option):
         """Resume, abort, stop or halt the paused plan."""
@@ -213,6 +225,38 @@ class Executor:
         }
         self._item, self._attempt, self._awaiting_start = None, None, None
         self._send(message(Report.PLAN_FINISHED, item_uid=item["item_uid"], result=result))
+
+
+def _forget_readings_of_closed_runs(RE):
+    """After a run closes, a resume must not replay its readings.
+
+    On resume bluesky replays every message since the last checkpoint. A
+    plan that closes a run and goes on without a new checkpoint (a scan
+    followed by a move, a settle time, a second run) and is paused there
+    with "Pause now" would replay ``create``/``read``/``save`` of the closed
+    run, and bluesky 1.15 then fails the whole plan with
+    ``IllegalMessageSequence``. Forgetting the replay list once the stop
+    document is written makes the resume carry on from where it paused.
+    """
+    close_run = RE._command_registry["close_run"]
+
+    async def close_run_and_forget(msg):
+        result = await close_run(msg)
+        RE._reset_checkpoint_state()
+        return result
+
+    RE.register_command("close_run", close_run_and_forget)
+
+
+#: Keys of a start document that the RunEngine writes itself.
+RESERVED_KEYS = frozenset({"uid", "time"})
+
+
+def run_metadata(md, item_uid):
+    """The metadata ``RE(plan, **md)`` gets: strings as keys, the RunEngine's own keys left to it."""
+    clean = {key: value for key, value in (md or {}).items() if isinstance(key, str) and key not in RESERVED_KEYS}
+    clean["item_uid"] = item_uid
+    return clean
 
 
 def _new_attempt():

@@ -22,33 +22,12 @@ import threading
 import traceback
 
 from .console import ConsoleStream
+from .outbox import Outbox
 from .protocol import Command, Report, message
 
 logger = logging.getLogger(__name__)
 
 _STOP = object()
-
-
-class _Channel:
-    """The worker's end of the Pipe, safe to send on from any thread."""
-
-    def __init__(self, conn):
-        self._conn = conn
-        self._lock = threading.Lock()
-        self.closed = False
-
-    def send(self, msg):
-        """Send, or drop the message once the manager is gone (nobody listens)."""
-        with self._lock:
-            if self.closed:
-                return
-            try:
-                self._conn.send(msg)
-            except (OSError, ValueError):
-                self.closed = True
-
-    def recv(self):
-        return self._conn.recv()
 
 
 def worker_main(conn, profile_path=None, forward_documents=True):
@@ -66,25 +45,26 @@ def worker_main(conn, profile_path=None, forward_documents=True):
     # Ctrl-C reaches the whole process group; the manager decides when the
     # worker ends and tells it through the Pipe.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    channel = _Channel(conn)
-    sys.stdout = ConsoleStream(channel.send)
-    sys.stderr = ConsoleStream(channel.send)
+    outbox = Outbox(conn)
+    sys.stdout = ConsoleStream(outbox.send)
+    sys.stderr = ConsoleStream(outbox.send)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True)
 
-    profile, profile_error = _load_profile(channel, profile_path)
+    profile, profile_error = _load_profile(outbox, profile_path)
 
     from .executor import Executor
 
-    executor = Executor(channel.send, profile, profile_error, forward_documents)
+    executor = Executor(outbox, profile, profile_error, forward_documents)
     commands = queue.SimpleQueue()
-    reader = threading.Thread(target=_read_commands, args=(channel, executor, commands), daemon=True)
+    reader = threading.Thread(target=_read_commands, args=(conn, outbox, executor, commands), daemon=True)
     reader.start()
     _execute_commands(commands, executor)
     sys.stdout.flush()
     sys.stderr.flush()
+    outbox.close()
 
 
-def _load_profile(channel, profile_path):
+def _load_profile(outbox, profile_path):
     from .describe import describe_profile
     from .profile import load_profile
 
@@ -94,10 +74,10 @@ def _load_profile(channel, profile_path):
     except BaseException as error:  # a profile may even call sys.exit()
         msg = f"{type(error).__name__}: {error}"
         tb = traceback.format_exc()
-        channel.send(message(Report.PROFILE_FAILED, msg=msg, traceback=tb))
+        outbox.send(message(Report.PROFILE_FAILED, msg=msg, traceback=tb))
         return None, (msg, tb)
     mtime = _mtime(profile.path)
-    channel.send(message(Report.PROFILE_LOADED, description=description, profile_path=profile.path, profile_mtime=mtime))
+    outbox.send(message(Report.PROFILE_LOADED, description=description, profile_path=profile.path, profile_mtime=mtime))
     return profile, None
 
 
@@ -108,16 +88,16 @@ def _mtime(path):
         return None
 
 
-def _read_commands(channel, executor, commands):
+def _read_commands(conn, outbox, executor, commands):
     """Pipe-reader thread: blocks on ``recv()``; pause acts at once."""
     while True:
         try:
-            msg = channel.recv()
+            msg = conn.recv()
         except (EOFError, OSError):
             # The manager is gone: nobody can control a plan any more. Pause
             # it at once; the main thread then aborts it (cleanup runs, the
             # run is closed as aborted) and the process ends.
-            channel.closed = True
+            outbox.closed = True
             executor.request_pause("immediate")
             commands.put(_STOP)
             return
@@ -138,9 +118,9 @@ def _execute_commands(commands, executor):
             return
         kind = msg.get("type")
         if kind == Command.OPEN_ENVIRONMENT.value:
-            executor.open_environment()
+            executor.open_environment(msg.get("scan_id"))
         elif kind == Command.RUN_PLAN.value:
-            executor.run_plan(msg["item"])
+            executor.run_plan(msg["item"], msg.get("md"))
         elif kind == Command.CONTINUE.value:
             executor.continue_plan(msg["option"])
         elif kind == Command.DESCRIBE.value:

@@ -12,8 +12,8 @@ import enum
 class Command(str, enum.Enum):
     """Manager to worker."""
 
-    OPEN_ENVIRONMENT = "open_environment"
-    RUN_PLAN = "run_plan"  # item
+    OPEN_ENVIRONMENT = "open_environment"  # scan_id: the last one used, or None
+    RUN_PLAN = "run_plan"  # item, md: metadata for the start documents
     PAUSE = "pause"  # option: "immediate" | "deferred"
     CONTINUE = "continue"  # option: "resume" | "abort" | "stop" | "halt"
     CLOSE_ENVIRONMENT = "close_environment"
@@ -35,7 +35,7 @@ class Report(str, enum.Enum):
     PAUSE_FAILED = "pause_failed"  # item_uid, msg
     RUN_STARTED = "run_started"  # run_uid, scan_id
     RUN_STOPPED = "run_stopped"  # run_uid, exit_status
-    DOCUMENT = "document"  # name, doc (JSON text)
+    DOCUMENTS = "documents"  # docs: JSON text of [[name, doc], ...] (see worker.outbox)
     CONSOLE = "console"  # text
 
 

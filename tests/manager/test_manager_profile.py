@@ -1,7 +1,6 @@
 """Startup profiles that fail, and profiles that are fixed afterwards."""
 
 import contextlib
-import json
 import os
 import textwrap
 import threading
@@ -56,9 +55,7 @@ def test_profile_that_raises_fails_opening_with_its_traceback(tmp_path):
 
         write(profile, GOOD_PROFILE)
         documents = []
-        engine.manager.subscribe(
-            lambda kind, payload: documents.append((payload[0], json.loads(payload[1]))) if kind == "document" else None
-        )
+        engine.manager.subscribe(lambda kind, payload: documents.extend(payload) if kind == "documents" else None)
         engine.open_environment()
         engine.add("count", ["det1"])
         engine.run_queue()

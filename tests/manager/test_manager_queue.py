@@ -2,6 +2,7 @@
 
 import os
 import signal
+import threading
 
 import pytest
 
@@ -241,3 +242,27 @@ def test_open_right_after_close_uses_the_next_standby(engine):
     first_standby = engine.manager.worker_pid
     engine.open_environment()
     assert engine.manager.worker_pid == first_standby, "the standby started at close is used, not replaced"
+
+
+def test_an_immediate_pause_after_a_run_closed_resumes_cleanly(engine):
+    """bluesky replays the readings since the last checkpoint on resume, even when their run has closed.
+
+    Paused just after a run's stop document, bluesky 1.15 would replay
+    ``create``/``read``/``save`` of the closed run and fail the plan with
+    ``IllegalMessageSequence`` ("Cannot bundle readings without an open
+    run"): a "Pause now" at the end of a scan lost the queue.
+    """
+    stopped = threading.Event()
+    engine.manager.subscribe(
+        lambda kind, payload: stopped.set() if kind == "documents" and any(n == "stop" for n, _ in payload) else None
+    )
+    engine.add("count_then_wait", ["det1"], wait=3.0)
+    engine.open_environment()
+    engine.ok("queue_start")
+    assert stopped.wait(30), "the run did not stop"
+    engine.ok("re_pause", option="immediate")
+    engine.watch.wait_state("paused")
+    engine.ok("re_resume")
+    engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["running_item_uid"] is None, 30, "the plan to end")
+    result = engine.history()[-1]["result"]
+    assert result["exit_status"] == "completed", result["msg"]

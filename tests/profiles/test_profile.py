@@ -25,4 +25,13 @@ def long_count(detectors, num=200, delay=0.05):
     return (yield from bp.count(detectors, num=num, delay=delay))
 
 
-__all__ = list(_sim_all) + ["failing_plan", "chatty_plan", "long_count"]
+def count_then_wait(detectors, wait=3.0):
+    """A run of one reading, then a wait outside any run with no checkpoint in between."""
+    yield from bps.open_run()
+    yield from bps.checkpoint()
+    yield from bps.trigger_and_read(detectors)
+    yield from bps.close_run()
+    yield from bps.sleep(wait)
+
+
+__all__ = list(_sim_all) + ["failing_plan", "chatty_plan", "long_count", "count_then_wait"]
