@@ -21,10 +21,23 @@ assert not forbidden, forbidden
         ("queue_gui.app", ("qtpy", "PyQt5", "bluesky", "ophyd")),
         ("queue_gui.cli", ("qtpy", "PyQt5", "bluesky", "ophyd")),
         ("queue_gui.worker.main", ("qtpy", "PyQt5")),
+        # The plot model: no Qt, no bluesky, and none of what bluesky-widgets' live views pull in.
+        ("queue_gui.data.builder", ("qtpy", "PyQt5", "bluesky", "ophyd", "matplotlib", "dask", "pandas", "xarray", "scipy")),
+        # The window plots with pyqtgraph; scipy only comes with the first fit.
+        ("queue_gui.qt.main_window", ("bluesky", "ophyd", "matplotlib", "dask", "pandas", "xarray", "scipy")),
     ],
 )
 def test_layers_do_not_import_what_they_must_not(module, forbidden):
     extra = ""
+    if module == "queue_gui.qt.main_window":
+        # Importing is not enough: the docks import their modules when the window is built.
+        extra = (
+            "import os; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')\n"
+            "from qtpy.QtWidgets import QApplication; app = QApplication([])\n"
+            "import queue_gui.data.runs, queue_gui.data.peaks, queue_gui.qt.plots.plots_dock, queue_gui.qt.live_table\n"
+            "dock = queue_gui.qt.plots.plots_dock.PlotsDock(queue_gui.data.runs.LiveData())\n"
+            "queue_gui.data.peaks.peak_stats([0, 1, 2], [0, 1, 0])"
+        )
     if module == "queue_gui.manager.manager":
         # Starting a worker must not pull bluesky into the manager's process.
         extra = "import queue_gui.worker.main, queue_gui.manager.worker_client"

@@ -40,7 +40,7 @@ PALETTE = (
     "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
 )  # fmt: skip
 #: Opacity of the newest line, the one before, and so on.
-FADING = (1.0, 0.55, 0.4, 0.3, 0.22)
+FADING = (1.0, 0.7, 0.55, 0.45, 0.35)
 SHORT_TITLE = 24
 
 
@@ -225,7 +225,7 @@ def line_style(serial, rank):
     return {
         "color": PALETTE[(serial - 1) % len(PALETTE)],
         "alpha": FADING[min(rank, len(FADING) - 1)],
-        "width": 2.0 if rank == 0 else 1.2,
+        "width": 2.0 if rank == 0 else 1.5,
         "symbol": rank == 0,
         "z": -rank,
     }

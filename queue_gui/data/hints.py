@@ -187,3 +187,16 @@ def raster_geometry(start):
     except (TypeError, IndexError, KeyError):
         snaking, motors = (False, False), ("", "")
     return RasterGeometry(shape=(rows, columns), extents=((y0, y1), (x0, x1)), snaking=snaking, motors=motors)
+
+
+def table_fields(start, descriptor, numeric_fields):
+    """The columns of a live table, as bluesky's ``LiveTable`` under BestEffortCallback has them.
+
+    ``seq_num`` and ``time``, then the dimension fields, then the hinted
+    fields; every scalar numeric field when the hints choose none.
+    """
+    plan = plan_stream(start, descriptor, numeric_fields)
+    fields = list(plan.dimensions + plan.ys) if plan is not None else []
+    if not fields:
+        fields = [f for f in hinted_fields(descriptor) if f in numeric_fields] or list(numeric_fields)
+    return [SEQ_NUM, TIME] + [f for f in dict.fromkeys(fields) if f not in (SEQ_NUM, TIME)]

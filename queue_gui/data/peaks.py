@@ -12,6 +12,7 @@ with ``scipy.optimize.curve_fit``, imported only when a fit is asked for.
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,16 +150,21 @@ def fit_gaussian(x, y):
         raise FitError(f"a Gaussian fit needs at least 4 points, there are {len(x)}")
     if np.ptp(x) == 0:
         raise FitError("all points are at the same x")
+    if np.ptp(y) == 0:
+        raise FitError("the line is flat: no peak to fit")
     stats = peak_stats(x, y)
     offset = float(np.min(y))
     amplitude = float(np.max(y)) - offset
     center = stats.cen if stats.cen is not None else stats.max[0]
     width = stats.fwhm if stats.fwhm else np.ptp(x) / 4
     sigma = max(width / FWHM_PER_SIGMA, np.ptp(x) / (10 * len(x)))
-    from scipy.optimize import curve_fit  # only when a fit is asked for: scipy is large
+    from scipy.optimize import OptimizeWarning, curve_fit  # only when a fit is asked for: scipy is large
 
     try:
-        parameters, covariance = curve_fit(gaussian, x, y, p0=(amplitude, center, sigma, offset), maxfev=5000)
+        with warnings.catch_warnings():
+            # A perfect fit (simulated data) has no covariance: the errors become NaN, no warning needed.
+            warnings.simplefilter("ignore", OptimizeWarning)
+            parameters, covariance = curve_fit(gaussian, x, y, p0=(amplitude, center, sigma, offset), maxfev=5000)
     except (RuntimeError, ValueError) as error:  # no convergence, or NaN on the way
         raise FitError(f"the Gaussian fit did not converge: {error}") from error
     amplitude, center, sigma, offset = (float(p) for p in parameters)

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.lock_key = LockKeyControl(bridge, self)
         self._build_queue_view()
         self._build_docks()
+        self._build_data_docks()
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._connect_bridge()
@@ -103,6 +104,35 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+
+    def _build_data_docks(self):
+        """Live plots and the live table, fed by the documents of running plans.
+
+        Both read one :class:`~queue_gui.data.runs.LiveData`, which never
+        raises into the bridge: a run that cannot be plotted shows a short
+        message in the Plots dock and later runs go on.
+        """
+        from queue_gui.data.runs import LiveData
+
+        from .live_table import LiveTable
+        from .plots.plots_dock import PlotsDock
+
+        self.live_data = LiveData()
+        self.plots = PlotsDock(self.live_data, parent=self)
+        self.live_table = LiveTable(self.live_data, parent=self)
+        for name, title, widget, area in (
+            ("plots", "Plots", self.plots, Qt.RightDockWidgetArea),
+            ("live_table", "Live table", self.live_table, Qt.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        # Plots beside the editor column, the table beside the console.
+        self.splitDockWidget(self.docks["plan_editor"], self.docks["plots"], Qt.Horizontal)
+        self.splitDockWidget(self.docks["console"], self.docks["live_table"], Qt.Horizontal)
+        self.bridge.documents_received.connect(self.live_data.consume)
 
     def _build_menus_and_toolbar(self):
         self.queue_actions = self._make_queue_actions()

@@ -8,7 +8,7 @@ from ophyd.sim import det1, det2, det4, direct_img, motor1, motor2
 from queue_gui.data.builder import PlotBuilder
 from queue_gui.data.runs import LiveData, RunListener
 
-from .conftest import as_received
+from .documents import as_received
 
 
 def model(max_runs=5):

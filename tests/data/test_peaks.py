@@ -12,7 +12,7 @@ from queue_gui.data.builder import PlotBuilder
 from queue_gui.data.peaks import FitError, fit_gaussian, peak_stats
 from queue_gui.data.runs import LiveData
 
-from .conftest import as_received
+from .documents import as_received
 
 
 def scanned_line(record, *callbacks, start=-2, stop=2, num=41):
@@ -66,6 +66,8 @@ def test_a_fit_that_cannot_be_made_says_why():
         fit_gaussian([0, 1, 2], [1, 2, 1])
     with pytest.raises(FitError, match="same x"):
         fit_gaussian([1, 1, 1, 1], [1, 2, 3, 4])
+    with pytest.raises(FitError, match="flat"):
+        fit_gaussian([1, 2, 3, 4], [2, 2, 2, 2])
 
 
 def test_scipy_is_imported_only_for_a_fit():

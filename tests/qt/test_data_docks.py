@@ -1,0 +1,38 @@
+"""The Plots and Live table docks in the main window, driven through the real queue."""
+
+from qtpy.QtCore import QSettings
+from qtpy.QtWidgets import QDockWidget
+
+from queue_gui.qt.main_window import MainWindow
+from tests.qt.test_main_window import Gui
+
+
+def test_the_window_plots_and_tabulates_a_scan_and_remembers_its_docks(qtbot, tmp_path):
+    gui = Gui(qtbot, tmp_path)
+    try:
+        window = gui.window
+        assert {"plots", "live_table"} <= set(window.docks)
+        assert window.docks["plots"].objectName() == "dock_plots"
+        assert window.docks["live_table"].objectName() == "dock_live_table"
+        assert window.plots.stack.currentWidget() is window.plots.empty
+        gui.add("scan", ["det1"], "motor1", -1, 1, 11)
+        gui.open_environment()
+        gui.action("start_queue").trigger()
+        gui.wait_status(lambda s: s["items_in_history"] == 1 and s["manager_state"] == "idle")
+        qtbot.waitUntil(lambda: window.live_table.model.rowCount() == 11)
+        view = window.plots.current_view()
+        (curve,) = view.axes_views[0].items.values()
+        qtbot.waitUntil(lambda: curve.yData is not None and len(curve.yData) == 11)
+        gui.screenshot("main_window_plot.png")
+
+        window.docks["live_table"].hide()
+        window.close()
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+        again = MainWindow(gui.bridge, settings=settings)
+        qtbot.addWidget(again)
+        again.show()
+        assert again.docks["live_table"].isHidden() and not again.docks["plots"].isHidden()
+        assert all(isinstance(again.findChild(QDockWidget, f"dock_{n}"), QDockWidget) for n in ("plots", "live_table"))
+        again.close()
+    finally:
+        gui.close()
