@@ -280,7 +280,9 @@ class LiveData:
             self._report("a start document without uid was ignored")
             return
         if uid in self.runs:
-            return  # seen already (a saved run shown while it is still here)
+            # The run's documents come again (a saved run shown anew): start
+            # over, or its events would be appended a second time.
+            self.forget(uid)
         self._serial += 1
         run = self.runs[uid] = Run(doc, live, self._serial)
         while len(self.runs) > self.max_runs:

@@ -134,6 +134,12 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.docks["console"], self.docks["live_table"], Qt.Horizontal)
         self.bridge.documents_received.connect(self.live_data.consume)
 
+    def show_saved_run(self, documents):
+        """Show a saved run (its ``[name, doc]`` pairs) in the Plots dock; returns its figures."""
+        self.docks["plots"].show()
+        self.docks["plots"].raise_()
+        return self.plots.show_run(documents)
+
     def _build_menus_and_toolbar(self):
         self.queue_actions = self._make_queue_actions()
         file_menu = self.menuBar().addMenu("&File")

@@ -225,3 +225,13 @@ def test_memory_stays_bounded_over_many_runs(record):
     assert sum(len(axes.artists) for figure in builder.figures for axes in figure.axes) == 4
     builder.figures.remove(builder.figures[0])
     assert len(builder._groups) == len(builder.figures)
+
+
+def test_documents_of_a_run_sent_again_start_it_over(record):
+    documents = as_received(record(bp.scan([det1], motor1, -1, 1, 4)))
+    live, builder = model()
+    live.consume(documents)
+    live.consume(documents)
+    uid = documents[0][1]["uid"]
+    assert [len(line.update()["y"]) for line in builder.artists_of(uid)] == [4, 4]
+    assert len(live.run(uid).streams["primary"]) == 4

