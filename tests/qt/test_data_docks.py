@@ -36,3 +36,22 @@ def test_the_window_plots_and_tabulates_a_scan_and_remembers_its_docks(qtbot, tm
         again.close()
     finally:
         gui.close()
+
+
+def test_show_saved_run_raises_the_plots_with_the_saved_run(qtbot, tmp_path):
+    from bluesky import plans as bp
+    from ophyd.sim import det1, motor1
+
+    from tests.data.documents import new_run_engine, recorder
+
+    saved = [list(pair) for pair in recorder(new_run_engine())(bp.scan([det1], motor1, -1, 1, 5))]
+    gui = Gui(qtbot, tmp_path)
+    try:
+        gui.window.docks["plots"].hide()
+        (figure,) = gui.window.show_saved_run(saved)
+        assert gui.window.docks["plots"].isVisible()
+        assert gui.window.plots.current_view().figure is figure
+        (line,) = figure.axes[0].artists
+        assert len(line.update()["y"]) == 5 and gui.window.live_table.model.run is None, "the live table is for live runs"
+    finally:
+        gui.close()
