@@ -21,14 +21,18 @@ from qtpy.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressBar,
 )
 
 from .actions import ControlActions
 from .history_model import HistoryModel
 from .lock_key import LockKeyControl
+from .progress import ProgressTracker, progress_text, queue_end_text, queue_end_tooltip
+from .queue_delegate import QueueItemDelegate
 from .queue_model import QueueModel, configure_queue_view
 from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
+from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
 
 logger = logging.getLogger(__name__)
@@ -66,8 +70,10 @@ class MainWindow(QMainWindow):
         self.lock_key = LockKeyControl(bridge, self)
         self._build_queue_view()
         self._build_docks()
+        self._build_metadata_dock()
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self._build_progress()
         self._connect_bridge()
         self._restore_layout()
 
@@ -78,6 +84,7 @@ class MainWindow(QMainWindow):
         self.queue_view.setObjectName("queue_view")
         self.queue_view.setModel(self.queue_model)
         configure_queue_view(self.queue_view)
+        self.queue_view.setItemDelegate(QueueItemDelegate(self.queue_view))
         self.queue_view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.queue_view.customContextMenuRequested.connect(self._slot_queue_context_menu)
         self.queue_view.doubleClicked.connect(self._slot_edit_selected)
@@ -103,6 +110,56 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+
+    def _build_metadata_dock(self):
+        self.metadata_panel = MetadataPanel(self)
+        self.metadata_panel.apply_requested.connect(
+            lambda metadata: self.bridge.request(
+                "metadata_set", {"metadata": metadata}, on_reply=self.metadata_panel.show_reply
+            )
+        )
+        self._metadata_uid = None
+        dock = QDockWidget("Run metadata", self)
+        dock.setObjectName("dock_metadata")
+        dock.setWidget(self.metadata_panel)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["plan_editor"], dock)
+        self.docks["plan_editor"].raise_()
+        self.docks["metadata"] = dock
+
+    def _build_progress(self):
+        """Point n of N in the status bar and on the running row; the queue's expected end."""
+        self.progress = ProgressTracker(self.bridge, self)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("status_progress_bar")
+        self.progress_bar.setMaximumWidth(160)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.hide()
+        for name in ("progress", "queue_end"):
+            label = QLabel(self)
+            label.setObjectName(f"status_{name}")
+            self.status_labels[name] = label
+        self.statusBar().insertPermanentWidget(0, self.status_labels["queue_end"])
+        self.statusBar().insertPermanentWidget(0, self.status_labels["progress"])
+        self.statusBar().insertPermanentWidget(0, self.progress_bar)
+        self.progress.changed.connect(self._slot_progress)
+
+    def _slot_progress(self):
+        summary = self.progress.summary()
+        text = progress_text(summary)
+        fraction = summary["fraction"]
+        self.progress_bar.setVisible(fraction is not None)
+        if fraction is not None:
+            self.progress_bar.setValue(int(round(fraction * 1000)))
+            self.progress_bar.setFormat(f"{summary['points']} / {summary['total']}")
+        self.status_labels["progress"].setText(text)
+        self.status_labels["queue_end"].setText(queue_end_text(summary))
+        self.status_labels["queue_end"].setToolTip(queue_end_tooltip(summary))
+        if summary["item_uid"] is None:
+            self.queue_model.set_running_look(progress=None)
+        else:
+            bar_text = f"{summary['points']} / {summary['total']}" if summary["total"] else f"point {summary['points']}"
+            self.queue_model.set_running_look(progress=(fraction, bar_text))
 
     def _build_menus_and_toolbar(self):
         self.queue_actions = self._make_queue_actions()
@@ -164,14 +221,18 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         self.status_labels = {}
-        for name in ("manager", "re", "environment", "counts", "server"):
+        for name in ("state", "counts", "server"):
             label = QLabel(self)
             label.setObjectName(f"status_{name}")
             label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
             self.status_labels[name] = label
             self.statusBar().addPermanentWidget(label)
         self.statusBar().insertPermanentWidget(0, self.lock_key.label)
-        self.status_labels["server"].setText(f"API: {self.server_url}" if self.server_url else "API: off")
+        server = self.server_url.split("://", 1)[-1] if self.server_url else "off"
+        self.status_labels["server"].setText(f"API: {server}")
+        self.status_labels["server"].setToolTip(
+            f"Scripts and other clients reach this queue at {self.server_url}" if self.server_url else "No HTTP server"
+        )
 
     def _connect_bridge(self):
         self.bridge.status_changed.connect(self._slot_status)
@@ -209,15 +270,35 @@ class MainWindow(QMainWindow):
 
     def _slot_status(self, status):
         self._notice_environment_failure(status)
+        self.queue_model.set_running_look(paused=status.get("manager_state") == "paused")
+        self._reload_metadata_if_changed(status)
         labels = self.status_labels
-        labels["manager"].setText(f"Manager: {status.get('manager_state', '?')}")
-        labels["re"].setText(f"RunEngine: {status.get('re_state') or '—'}")
-        labels["environment"].setText(f"Environment: {status.get('worker_environment_state', '?')}")
-        labels["counts"].setText(f"Queue: {status.get('items_in_queue', 0)}  History: {status.get('items_in_history', 0)}")
+        manager_state = str(status.get("manager_state", "?")).replace("_", " ")
+        state_text = manager_state.capitalize()
+        if status.get("manager_state") == "idle":
+            state_text += " · environment " + ("open" if status.get("worker_environment_exists") else "closed")
+        labels["state"].setText(state_text)
+        labels["state"].setToolTip(
+            f"Manager: {status.get('manager_state', '?')}\nRunEngine: {status.get('re_state') or 'no environment'}\n"
+            f"Environment: {status.get('worker_environment_state', '?')}"
+        )
+        labels["counts"].setText(f"Queue {status.get('items_in_queue', 0)} · History {status.get('items_in_history', 0)}")
         title = "queue-gui"
         if status.get("manager_state") not in (None, "idle"):
             title += f" — {status['manager_state'].replace('_', ' ')}"
         self.setWindowTitle(title)
+
+    def _reload_metadata_if_changed(self, status):
+        uid = status.get("run_metadata_uid")
+        if uid == self._metadata_uid:
+            return
+        first = self._metadata_uid is None
+        self._metadata_uid = uid
+        self.bridge.request("metadata_get", on_reply=lambda reply: self._slot_metadata_loaded(reply, first))
+
+    def _slot_metadata_loaded(self, reply, first):
+        if reply.get("success"):
+            self.metadata_panel.set_metadata(reply["metadata"], from_elsewhere=not first)
 
     def _report(self, reply):
         """Show a refusal where the scientist looks: status bar and console."""
