@@ -104,6 +104,9 @@ def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
         wait_until(url, lambda s: s["worker_environment_exists"])
         httpx.post(url + "/process_queue")
         wait_until(url, lambda s: s["manager_state"] == "executing_queue")
+        wait_until(url, lambda s: httpx.get(url + "/api/re/runs", params={"option": "open"}).json()["run_list"])
+        (run,) = httpx.get(url + "/api/re/runs").json()["run_list"]
+        killed_at = time.time()
     finally:
         children = psutil.Process(process.pid).children()
         process.kill()  # the application dies: no chance to clean up
@@ -123,6 +126,9 @@ def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
         history = history_in(data_dir)
         assert history[-1]["item_uid"] == item["item_uid"]
         assert history[-1]["result"]["exit_status"] == "unknown"
+        # Hardening #5: the facts of the attempt survive the crash.
+        assert history[-1]["result"]["run_uids"] == [run["uid"]]
+        assert history[-1]["result"]["time_start"] < killed_at
     finally:
         assert finish(process) == 0
 

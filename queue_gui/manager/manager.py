@@ -399,13 +399,21 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._disable_autostart()
         self._immediate_uid = None
 
-    def _finish_running(self, exit_status, msg, back_to_front, run_uids=None, scan_ids=None):
+    def _finish_running(self, exit_status, msg, back_to_front):
+        """Record the running item as ended by something other than the worker's own report.
+
+        The worker's report carries the attempt's facts; here they come from
+        what the manager kept while it ran (persisted, so a restart after a
+        crash has them too): the real start time and every run it opened.
+        """
         now = time.time()
+        facts = self._store.running_facts or {}
+        time_start = facts.get("time_start")
         result = {
             "exit_status": exit_status,
-            "run_uids": run_uids or [],
-            "scan_ids": scan_ids or [],
-            "time_start": self._store.running.get("properties", {}).get("time_start", now),
+            "run_uids": list(facts.get("run_uids") or []),
+            "scan_ids": list(facts.get("scan_ids") or []),
+            "time_start": time_start if isinstance(time_start, (int, float)) else now,
             "time_stop": now,
             "msg": msg,
             "traceback": "",

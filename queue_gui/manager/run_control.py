@@ -22,6 +22,7 @@ does not start after it.
 import copy
 import logging
 import os
+import time
 
 from ..wire import QUEUE_STOP_INSTRUCTION, ContinueOption, EnvironmentState, ExitStatus, ItemType, ManagerState, PauseOption
 from ..worker.protocol import Command
@@ -221,7 +222,7 @@ class RunControl:
         record = self._prepare_item(item, user, user_group)
         if record["item_type"] != ItemType.PLAN.value:
             raise Refused("only plans can be executed immediately")
-        self._store.set_running(record)
+        self._store.set_running(record, time_start=time.time())
         self._immediate_uid = record["item_uid"]
         self._set_state(ManagerState.STARTING_QUEUE)
         self._send_running_item(record)
@@ -237,7 +238,7 @@ class RunControl:
         if self._queue_stop_pending or len(self._store) == 0:
             self._end_queue("", disable_autostart=self._queue_stop_pending)
             return
-        self._send_running_item(self._store.start_front())
+        self._send_running_item(self._store.start_front(time_start=time.time()))
 
     def _send_running_item(self, item):
         if self._runs:
@@ -269,6 +270,9 @@ class RunControl:
 
     def _on_plan_started(self, msg):
         self._plan_started_uid = msg["item_uid"]
+        running = self._store.running
+        if running is not None and running["item_uid"] == msg["item_uid"] and msg.get("time_start") is not None:
+            self._store.update_running_facts(time_start=msg["time_start"])
         self._set_state(ManagerState.EXECUTING_QUEUE)
         self._send_pending_pause()
 
@@ -307,6 +311,7 @@ class RunControl:
     def _on_run_started(self, msg):
         self._runs.append({"uid": msg["run_uid"], "is_open": True, "exit_status": None})
         self._note_scan_id(msg.get("scan_id"))
+        self._store.update_running_facts(run_uid=msg["run_uid"], scan_id=msg.get("scan_id"))
         self._uids["run_list"] = new_uid()
 
     def _on_run_stopped(self, msg):
