@@ -11,15 +11,18 @@ import time
 
 import httpx
 import psutil
+import pytest
 
 from tests.conftest import TEST_PROFILE
 
 QUEUE_GUI = shutil.which("queue-gui", path=os.path.dirname(sys.executable))
 
 
-def launch(data_dir, *extra, env=None):
+def launch(data_dir, *extra, env=None, new_group=False):
     command = [sys.executable, "-m", "queue_gui", "--headless", "--port", "0", "--data-dir", data_dir, "--profile", TEST_PROFILE, *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=new_group
+    )
     line = process.stdout.readline()
     if not line.startswith("queue-gui: serving http://"):
         process.kill()
@@ -167,8 +170,10 @@ def test_the_desktop_app_serves_the_same_api_and_quits_on_sigterm(data_dir, tmp_
         assert finish(process) == 0
 
 
-def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir):
-    process, url = launch(data_dir)
+@pytest.mark.parametrize("to_the_group", [False, True], ids=["to the app", "to its process group"])
+def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir, to_the_group):
+    """systemd's stop, timeout(1) and a closing terminal signal the whole group, the worker included."""
+    process, url = launch(data_dir, new_group=to_the_group)
     try:
         item = httpx.post(url + "/add_to_queue", json={"plan": {"name": "long_count", "args": [["det1"]], "kwargs": {"num": 400}}}).json()["item"]
         httpx.post(url + "/create_environment")
@@ -176,7 +181,11 @@ def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir):
         httpx.post(url + "/process_queue")
         wait_until(url, lambda s: s["manager_state"] == "executing_queue")
     finally:
-        assert finish(process) == 0
+        if to_the_group:
+            os.killpg(process.pid, signal.SIGTERM)
+            assert process.wait(60) == 0
+        else:
+            assert finish(process) == 0
 
     process, url = launch(data_dir)
     try:
