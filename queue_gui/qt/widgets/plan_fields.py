@@ -228,9 +228,12 @@ class LiteralField(Field):
 class ArgsField(LiteralField):
     """``*args`` as a comma separated literal: ``motor, -1, 1`` (devices bare)."""
 
-    def __init__(self, param: dict, devices=(), parent=None):
-        hint = "e.g. motor, -1, 1   (device names without quotes)" if devices else "values, comma separated"
+    def __init__(self, param: dict, devices=(), parent=None, hint=None):
+        if hint is None:
+            hint = "e.g. motor, -1, 1   (device names without quotes)" if devices else "values, comma separated"
         super().__init__(param, devices, parent, placeholder=hint)
+        if hint:
+            self.editor.setToolTip(f"{self.editor.toolTip()}\n{hint}".strip())
 
     def read(self):
         text = self.editor.text().strip()

@@ -227,3 +227,14 @@ def test_a_refusal_about_an_advanced_field_opens_and_scrolls_to_it(qtbot, editor
     assert editor.advanced_box.isVisible()
     qtbot.waitUntil(lambda: not editor.fields["md"].error_label.visibleRegion().isEmpty(), timeout=1000)
     assert "must be a dict" in editor.error_text()
+
+
+@pytest.mark.parametrize(
+    "plan, shown",
+    [("grid_scan", "number of points"), ("list_scan", "list of positions"), ("mv", "motor, position"), ("scan", "start, stop")],
+)
+def test_the_motors_hint_shows_the_pattern_of_the_chosen_plan(editor, plan, shown):
+    """Hardening #12: the hint was scan's whatever the plan."""
+    choose(editor, plan)
+    field = editor.fields["args"]
+    assert shown in field.editor.placeholderText()
