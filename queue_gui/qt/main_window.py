@@ -25,6 +25,7 @@ from qtpy.QtWidgets import (
 )
 
 from .actions import ControlActions
+from .failure import describe_failure
 from .history_model import HistoryModel
 from .lock_key import LockKeyControl
 from .progress import ProgressTracker, progress_text, queue_end_text, queue_end_tooltip
@@ -259,14 +260,10 @@ class MainWindow(QMainWindow):
         state = status.get("worker_environment_state")
         previous, self._environment_state = getattr(self, "_environment_state", None), state
         if state == "failed" and previous != "failed":
-            details = self.console.text.toPlainText()[-6000:]
-            self.show_problem(
-                "Environment failed",
-                "The RunEngine environment failed or its worker process stopped.\n"
-                "A plan that was running is back at the front of the queue.\n"
-                "Fix the cause (see the details and the Console), then open the environment again.",
-                details,
-            )
+            # The status comes before the new queue: the row still pinned
+            # as running is the plan the failure interrupted.
+            text, details = describe_failure(status, self.queue_model.running_item(), self.console.text.toPlainText())
+            self.show_problem("Environment failed", text, details)
 
     def _slot_status(self, status):
         self._notice_environment_failure(status)

@@ -210,10 +210,33 @@ def test_a_dead_worker_is_reported_in_a_dialog_and_the_window_stays_usable(gui):
     gui.qtbot.waitUntil(lambda: getattr(gui.window, "last_problem", None) is not None)
     box = gui.window.last_problem
     assert box.isVisible() and not box.isModal()
-    assert "worker process died (signal 9" in box.detailedText()
+    assert box.detailedText().startswith("queue-gui: worker process died (signal 9"), "the cause comes first"
+    assert "died (signal 9, SIGKILL)" in box.text()
+    assert "long_count(['det1'], num=200, delay=0.05), is back at the front of the queue" in box.text()
     assert "environment_open" in gui.enabled()
     gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 1)
     box.close()
+
+
+def test_a_profile_that_fails_says_so_and_that_nothing_was_running(qtbot, tmp_path):
+    """Hardening #14: the dialog said a plan was back in the queue and showed the console from the top."""
+    profile = tmp_path / "broken.py"
+    profile.write_text("from ophyd.sim import det1\nraise RuntimeError('cannot reach the undulator')\n")
+    gui = Gui(qtbot, tmp_path, profile=str(profile))
+    try:
+        for line in range(300):
+            gui.window.console.append_entry({"time": 0, "msg": f"earlier output {line}\n", "uid": ""})
+        gui.action("environment_open").trigger()
+        gui.qtbot.waitUntil(lambda: getattr(gui.window, "last_problem", None) is not None, timeout=30000)
+        box = gui.window.last_problem
+        assert "RuntimeError: cannot reach the undulator" in box.text().splitlines()[0]
+        assert "No plan was running" in box.text() and "back at the front" not in box.text()
+        first = box.detailedText().splitlines()[0]
+        assert first.startswith("queue-gui: the environment could not be opened") and "undulator" in first
+        assert "Traceback" in box.detailedText().split("--- Console")[0], "its traceback right after it"
+        box.close()
+    finally:
+        gui.close()
 
 
 def test_reload_profile_from_the_environment_menu(gui):
