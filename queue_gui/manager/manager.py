@@ -375,6 +375,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
                 self._profile_error_msg = reason
         else:
             if expected == "destroy":
+                self._add_console("queue-gui: the environment was destroyed (its worker process was killed)\n")
                 self._finish_interrupted_item("the environment was destroyed while the plan was running")
             self._env_state = EnvironmentState.CLOSED
         self._set_state(ManagerState.IDLE)

@@ -67,8 +67,10 @@ class MainWindow(QMainWindow):
         self.confirm = lambda title, text: ask(self, title, text)
         self._settings = settings if settings is not None else QSettings("queue-gui", "queue-gui")
         self.setWindowTitle("queue-gui")
-        self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text))
+        self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text), report=self._report)
         self.lock_key = LockKeyControl(bridge, self)
+        self.lock_key.key_changed.connect(lambda: self.controls.update_from_status(self.bridge.status))
+        self._locked = False
         self._build_queue_view()
         self._build_docks()
         self._build_metadata_dock()
@@ -269,6 +271,7 @@ class MainWindow(QMainWindow):
         self._notice_environment_failure(status)
         self.queue_model.set_running_look(paused=status.get("manager_state") == "paused")
         self._reload_metadata_if_changed(status)
+        self._forget_lock_refusal_when_unlocked(status)
         labels = self.status_labels
         manager_state = str(status.get("manager_state", "?")).replace("_", " ")
         state_text = manager_state.capitalize()
@@ -284,6 +287,12 @@ class MainWindow(QMainWindow):
         if status.get("manager_state") not in (None, "idle"):
             title += f" — {status['manager_state'].replace('_', ' ')}"
         self.setWindowTitle(title)
+
+    def _forget_lock_refusal_when_unlocked(self, status):
+        locked = any((status.get("lock") or {}).values())
+        if self._locked and not locked and "locked" in self.plan_editor.error_text():
+            self.plan_editor.clear_error()
+        self._locked = locked
 
     def _reload_metadata_if_changed(self, status):
         uid = status.get("run_metadata_uid")

@@ -341,3 +341,40 @@ def test_a_queue_locked_by_a_script_is_shown_and_opened_with_its_key(gui):
     unlocked = gui.http.post("/api/unlock", json={"lock_key": "beamtime-42"}).json()
     assert unlocked["success"], unlocked["msg"]
     gui.qtbot.waitUntil(lambda: not label.isVisible())
+
+
+def test_an_environment_lock_disables_the_toolbar_until_its_key_is_entered(gui):
+    """Hardening #15: the toolbar stayed enabled for actions the lock refuses, and said nothing."""
+    assert "environment_open" in gui.enabled()
+    reply = gui.http.post("/api/lock", json={"lock_key": "k-1", "environment": True, "note": "n"}).json()
+    assert reply["success"], reply["msg"]
+    gui.wait_status(lambda s: s["lock"]["environment"])
+    gui.qtbot.waitUntil(lambda: not gui.enabled())
+    assert "Lock key" in gui.action("environment_open").toolTip()
+    gui.window.lock_key.set_key("k-1")
+    gui.qtbot.waitUntil(lambda: "environment_open" in gui.enabled())
+    gui.open_environment()
+
+
+def test_a_refused_toolbar_action_says_why_in_the_status_bar(gui):
+    """Hardening #15: the reply of a toolbar action was dropped."""
+    gui.window.controls._request("queue_start")  # the environment is closed
+    gui.qtbot.waitUntil(lambda: "environment is not open" in gui.window.statusBar().currentMessage())
+
+
+def test_destroy_leaves_a_line_in_the_console(gui):
+    gui.open_environment()
+    gui.action("environment_destroy").trigger()
+    gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")
+    gui.qtbot.waitUntil(lambda: "environment was destroyed" in gui.window.console.text.toPlainText())
+
+
+def test_a_lock_refusal_leaves_the_editor_once_the_lock_is_released(gui):
+    gui.http.post("/api/lock", json={"lock_key": "k-2", "queue": True})
+    gui.wait_status(lambda s: s["lock"]["queue"])
+    editor = gui.window.plan_editor
+    gui.qtbot.waitUntil(lambda: "count" in editor.plan_names())
+    gui.window._slot_add_item({"item_type": "plan", "name": "count", "args": [["det1"]], "kwargs": {}})
+    gui.qtbot.waitUntil(lambda: "locked" in editor.error_text())
+    gui.http.post("/api/unlock", json={"lock_key": "k-2"})
+    gui.qtbot.waitUntil(lambda: editor.error_text() == "")
