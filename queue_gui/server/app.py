@@ -47,7 +47,10 @@ class JSONReply(JSONResponse):
         try:
             return orjson.dumps(content)
         except TypeError:
-            return super().render(_finite(content))
+            pass
+        # ASCII escapes: a lone surrogate stored before the door refused
+        # them is sent as "\\ud800" and the read still answers.
+        return json.dumps(_finite(content), ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 def _finite(value):
