@@ -116,20 +116,22 @@ class TiledSync:
     # ------------------------------------------------------------ sync thread
     def _run(self):
         backoff = 0.0
-        first = True  # connect at once: the status tells whether the server is there
+        # Connect at once, and keep trying while the server is away even with
+        # no run waiting: the status then tells whether it is there.
+        reachable = False
         while True:
             if not self._take_queued():
                 return
-            if (self._pending or first) and time.monotonic() >= self._next_attempt:
-                first = False
-                if self._send_pending():
+            if (self._pending or not reachable) and time.monotonic() >= self._next_attempt:
+                reachable = self._send_pending()
+                if reachable:
                     backoff, self._next_attempt = 0.0, 0.0
                 else:
                     backoff = min(max(backoff * 2, self._backoff_initial), self._backoff_max)
                     self._next_attempt = time.monotonic() + backoff
                 continue
-            # Nothing to do before the next attempt (or ever, with nothing pending): wait.
-            timeout = max(self._next_attempt - time.monotonic(), 0.0) if self._pending else None
+            # Nothing to do before the next attempt (or at all, when up to date): wait.
+            timeout = None if reachable and not self._pending else max(self._next_attempt - time.monotonic(), 0.0)
             try:
                 if not self._take(self._inbox.get(timeout=timeout)):
                     return
