@@ -54,6 +54,18 @@ def _merged(body, **query):
     return params
 
 
+class NotFound(BaseModel):
+    """An unknown run (or stream, or a file gone): the error shape of every route."""
+
+    detail: str
+    success: bool = False
+    msg: str
+
+
+#: Declared in the OpenAPI schema of the routes that name a run.
+_NOT_FOUND = {404: {"model": NotFound, "description": "no saved run has this uid (or it lacks the stream)"}}
+
+
 def data_router(store):
     """The saved-runs routes bound to ``store`` (a :class:`queue_gui.store.RunStore`)."""
     router = APIRouter(prefix="/api", tags=["runs"], route_class=FastJSONRoute)
@@ -71,17 +83,17 @@ def data_router(store):
         reply, status = await store_reply(store, "runs_list", params)
         return JSONReply(reply, status_code=status)
 
-    @router.get("/runs/{uid}", summary="one saved run's index row")
+    @router.get("/runs/{uid}", summary="one saved run's index row", responses=_NOT_FOUND)
     async def run_get(uid: str):
         reply, status = await store_reply(store, "run_get", {"uid": uid})
         return JSONReply(reply, status_code=status)
 
-    @router.get("/runs/{uid}/documents", summary="every stored document of one run, in order")
+    @router.get("/runs/{uid}/documents", summary="every stored document of one run, in order", responses=_NOT_FOUND)
     async def run_documents(uid: str):
         reply, status = await store_reply(store, "run_documents", {"uid": uid})
         return JSONReply(reply, status_code=status)
 
-    @router.get("/runs/{uid}/table", summary="one stream of a run as columns, or CSV")
+    @router.get("/runs/{uid}/table", summary="one stream of a run as columns, or CSV", responses=_NOT_FOUND)
     async def run_table(
         uid: str,
         stream: Optional[str] = Query(None, description="the stream (default 'primary')"),

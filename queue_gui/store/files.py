@@ -77,6 +77,7 @@ class RunRecorder:
         self.stop = None
         self.error = None
         self.closed = False
+        self.indexed = False  # set by the store once the run has its index row
         self._streams = {}  # descriptor uid -> stream name
         self._changed = changed
         self._serializer = suitcase.jsonl.Serializer(directory, file_prefix="{start[uid]}", flush=flush)

@@ -239,7 +239,7 @@ class RunStore:
     def _record(self, recorder):
         """Bring a run's index row up to date with its recorder; a stopped run goes to tiled."""
         change = "updated"
-        if not getattr(recorder, "indexed", False):
+        if not recorder.indexed:
             self._index.add(recorder.start, recorder.path)
             recorder.indexed = True
             change = "added"
@@ -268,7 +268,7 @@ class RunStore:
 
     def _cut(self, recorder, reason):
         """A run that will get no stop: its file is closed as it is, its row says interrupted."""
-        if not getattr(recorder, "indexed", False):
+        if not recorder.indexed:
             self._record(recorder)
         self._files.cut(recorder)
         logger.warning("run %s interrupted after %d events: %s", recorder.uid, recorder.num_events, reason)

@@ -224,3 +224,29 @@ def test_a_truncated_last_line_is_left_out_and_a_broken_one_elsewhere_is_an_erro
     path.write_text('["start", {"uid": "a"}]\nnot json\n["stop", {}]\n')
     with pytest.raises(ValueError, match="line 2"):
         read_documents(str(path))
+
+
+def test_numpy_values_and_external_data_references_are_stored_as_they_came(data_dir):
+    """A RunEngine in this process feeds the store directly: numpy in documents, resource and datum."""
+    import numpy as np
+    from bluesky import RunEngine
+    from bluesky.plans import count
+    from ophyd.sim import det1, img
+
+    store = RunStore(data_dir)
+    watch = StoreWatch(store)
+    store.start()
+    try:
+        RE = RunEngine({}, context_managers=[])
+        RE.subscribe(lambda name, doc: store.on_manager_event("documents", [[name, doc]]))
+        (uid,) = RE(count([det1, img], num=2), temperature=np.float64(3.5), shape=np.array([2, 1]))
+        row = watch.wait_run(lambda r: r["uid"] == uid and r["exit_status"] == "success")
+        documents = store.call("run_documents", {"uid": uid})["documents"]
+        names = [name for name, _ in documents]
+        assert "resource" in names and names.count("datum") + names.count("datum_page") >= 1
+        assert documents[0][1]["temperature"] == 3.5 and documents[0][1]["shape"] == [2, 1]
+        table = store.call("run_table", {"uid": uid})
+        assert row["num_events"] == 2 and len(table["data"]["img"]) == 2
+        assert all(isinstance(datum_id, str) for datum_id in table["data"]["img"]), "references, not filled images"
+    finally:
+        store.stop()
