@@ -14,6 +14,7 @@ import threading
 from .manager.manager import Manager
 from .server.app import create_app
 from .server.serve import ServerThread
+from .store import RunStore
 
 logger = logging.getLogger(__name__)
 
@@ -53,28 +54,36 @@ class DataDirLock:
 
 
 class Service:
-    """Manager + HTTP server for one data directory.
+    """Manager + run store + HTTP server for one data directory.
 
     Parameters
     ----------
     data_dir : str
-        Where the queue and history database lives.
+        Where the queue and history database and the saved runs live.
     profile_path : str or None
         Startup profile for the worker (None: built-in simulated devices).
     host, port : str, int
         Address of the HTTP server (port 0: any free port).
     api_key : str or None
         Required from clients when given.
+    tiled_uri, tiled_api_key : str or None
+        A shared tiled server that also receives every run (``--tiled-uri``).
     """
 
-    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None):
+    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None,
+                 *, tiled_uri=None, tiled_api_key=None):
         if profile_path is not None and not os.path.isfile(profile_path):
             raise ConfigurationError(f"the profile {profile_path} does not exist")
+        if tiled_uri is not None:
+            check_tiled(tiled_uri)
         self._lock = DataDirLock(data_dir)
         try:
             self.manager = Manager(data_dir, profile_path)
+            self.store = RunStore(data_dir, tiled_uri=tiled_uri, tiled_api_key=tiled_api_key)
+            # Subscribed before the manager runs: the store sees every document.
+            self.manager.subscribe(self.store.on_manager_event)
             try:
-                self.server = ServerThread(create_app(self.manager, api_key=api_key), host, port)
+                self.server = ServerThread(create_app(self.manager, api_key=api_key, store=self.store), host, port)
             except OSError as error:
                 raise ConfigurationError(str(error)) from None
         except BaseException:
@@ -94,6 +103,7 @@ class Service:
         once instead of waiting for the profile description (a window must
         not block); until it arrives, plans are refused with that reason.
         """
+        self.store.start()
         if manager_host is None:
             self._manager_thread.start()
         else:
@@ -109,7 +119,7 @@ class Service:
         gc.freeze()
 
     def stop(self):
-        """Stop serving, close the environment and the database, release the lock."""
+        """Stop serving, close the environment and the databases, release the lock."""
         self.server.stop()
         self.manager.shutdown()
         if self._manager_thread.is_alive():
@@ -117,5 +127,22 @@ class Service:
         self.release()
 
     def release(self):
-        """Release the data directory (after the manager has stopped)."""
+        """Close the run store and release the data directory (after the manager has stopped).
+
+        The store stops after the manager, so that it has written whatever
+        documents the manager still published.
+        """
+        if not self.store.stop(30):
+            logger.warning("the run store did not stop in time")
         self._lock.release()
+
+
+def check_tiled(uri):
+    """Refuse a tiled URI that cannot work: not http(s), or the tiled client not installed."""
+    from .store.tiled_sync import INSTALL_HINT, missing_requirements
+
+    if not uri.startswith(("http://", "https://")):
+        raise ConfigurationError(f"--tiled-uri must be an http:// or https:// address, not {uri!r}")
+    missing = missing_requirements()
+    if missing:
+        raise ConfigurationError(f"--tiled-uri needs {', '.join(missing)}, which are not installed: {INSTALL_HINT}")

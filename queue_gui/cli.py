@@ -1,4 +1,4 @@
-"""Command line: ``queue-gui [--headless] [--host] [--port] [--data-dir] [--profile] [--api-key]``."""
+"""Command line: ``queue-gui [--headless] [--host] [--port] [--data-dir] [--profile] [--api-key] [--tiled-uri]``."""
 
 import argparse
 import ipaddress
@@ -14,6 +14,7 @@ from . import __version__
 
 DEFAULT_PORT = 60610
 API_KEY_VARIABLE = "QUEUE_GUI_API_KEY"
+TILED_API_KEY_VARIABLE = "QUEUE_GUI_TILED_API_KEY"
 
 EXIT_OK = 0
 EXIT_CONFIGURATION = 2
@@ -34,6 +35,13 @@ def build_parser():
     )
     parser.add_argument("--profile", default=None, help="startup profile defining devices and plans (default: built-in simulated devices)")
     parser.add_argument("--api-key", default=None, help=f"API key clients must send (default: ${API_KEY_VARIABLE})")
+    parser.add_argument(
+        "--tiled-uri", default=None,
+        help="also send every run to this tiled server (runs wait locally while it is unreachable)",
+    )
+    parser.add_argument(
+        "--tiled-api-key", default=None, help=f"API key of the tiled server (default: ${TILED_API_KEY_VARIABLE})"
+    )
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging level (default: WARNING)")
     parser.add_argument("--version", action="version", version=f"queue-gui {__version__}")
     return parser
@@ -57,12 +65,20 @@ def check_configuration(args):
         )
     if not 0 <= args.port <= 65535:
         return f"--port must be between 0 and 65535, not {args.port}"
+    if args.tiled_uri is not None:
+        from .app import ConfigurationError, check_tiled
+
+        try:
+            check_tiled(args.tiled_uri)
+        except ConfigurationError as error:
+            return str(error)
     return None
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     args.api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
+    args.tiled_api_key = args.tiled_api_key or os.environ.get(TILED_API_KEY_VARIABLE) or None
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     problem = check_configuration(args)
     if problem:
@@ -94,7 +110,10 @@ def run_headless(args):
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        service = Service(args.data_dir, args.profile, args.host, args.port, args.api_key)
+        service = Service(
+            args.data_dir, args.profile, args.host, args.port, args.api_key,
+            tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key,
+        )
     except ConfigurationError as error:
         print(f"queue-gui: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION

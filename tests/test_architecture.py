@@ -21,6 +21,8 @@ assert not forbidden, forbidden
         ("queue_gui.app", ("qtpy", "PyQt5", "bluesky", "ophyd")),
         ("queue_gui.cli", ("qtpy", "PyQt5", "bluesky", "ophyd")),
         ("queue_gui.worker.main", ("qtpy", "PyQt5")),
+        # The run store lives in the manager's process; tiled is imported only once a run is sent.
+        ("queue_gui.store", ("qtpy", "PyQt5", "bluesky", "ophyd", "tiled", "bluesky_tiled_plugins", "pandas", "dask")),
     ],
 )
 def test_layers_do_not_import_what_they_must_not(module, forbidden):

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -194,5 +195,29 @@ def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir, to_the_g
         assert record["item_uid"] == item["item_uid"]
         assert record["result"]["exit_status"] == "aborted"
         assert "shut down while the plan was running" in record["result"]["msg"]
+    finally:
+        assert finish(process) == 0
+
+
+def test_a_tiled_uri_that_cannot_work_is_refused_before_anything_starts(data_dir):
+    done = subprocess.run(
+        [sys.executable, "-m", "queue_gui", "--headless", "--data-dir", data_dir, "--tiled-uri", "ftp://tiled.lab"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2 and "--tiled-uri must be an http:// or https:// address" in done.stderr
+    assert not os.path.exists(data_dir), "nothing was created"
+
+
+def test_headless_with_a_tiled_uri_serves_and_reports_the_shared_store(data_dir):
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        uri = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = dict(os.environ, QUEUE_GUI_TILED_API_KEY="abc123", TILED_RETRY_ATTEMPTS="1")
+    process, url = launch(data_dir, "--tiled-uri", uri, env=env)
+    try:
+        status = httpx.get(url + "/api/store/status").json()
+        assert status["success"] is True and status["tiled_uri"] == uri
+        assert status["tiled_state"] in ("connecting", "unreachable") and status["runs_waiting"] == 0
+        assert httpx.get(url + "/api/runs").json()["runs"] == []
     finally:
         assert finish(process) == 0

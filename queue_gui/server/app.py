@@ -173,7 +173,7 @@ async def run_command(manager, name, params=None, cache=None, cache_key=None):
     return JSONReply(reply, status_code=status_code)
 
 
-def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
+def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES, store=None):
     """Build the ASGI app serving ``manager``.
 
     Parameters
@@ -183,8 +183,11 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
         When given, every request must carry ``Authorization: ApiKey <key>``.
     max_body_bytes : int
         Larger request bodies are refused with 413.
+    store : queue_gui.store.RunStore or None
+        The saved runs, served by ``/api/runs`` (absent without a store).
     """
     from .api_routes import api_router
+    from .data_routes import data_router
     from .push import push_router
     from .seed_routes import seed_router
 
@@ -195,6 +198,8 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
     app.include_router(seed_router(manager, statuses))
     app.include_router(api_router(manager, statuses))
     app.include_router(push_router(manager))
+    if store is not None:
+        app.include_router(data_router(store))
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected_error)
