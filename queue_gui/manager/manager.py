@@ -435,12 +435,38 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             if not clean:
                 worker.kill()
                 worker.join(5)
+            self._hand_on_last_documents(worker)
             if running is not None:
                 status = "aborted" if clean else "unknown"
                 msg = "queue-gui was shut down while the plan was running" + ("" if clean else "; the worker was killed")
                 self._finish_running(status, msg, back_to_front=self._requeue_running())
         if self._store is not None:
             self._store.close()
+
+
+    def _hand_on_last_documents(self, worker, timeout=5):
+        """Publish what the ending worker still sent: the documents of the aborted plan, its stop included.
+
+        Its reports reach the inbox after the inbox is no longer served; the
+        run store would otherwise never see the run's stop document and
+        mark a cleanly aborted run as interrupted. Commands that arrive now
+        are answered with a refusal, so no client waits for them.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                entry = self._inbox.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                return
+            kind = entry[0]
+            if kind == _COMMAND:
+                future = entry[3]
+                if future.set_running_or_notify_cancel():
+                    future.set_result({"success": False, "msg": "queue-gui is shutting down"})
+            elif kind == _REPORT and entry[1] is worker and entry[2].get("type") == "documents":
+                self._emit("documents", entry[2]["docs"])
+            elif kind == _EXIT and entry[1] is worker:
+                return
 
 
 def _describe_exit(exitcode):

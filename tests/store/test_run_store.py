@@ -250,3 +250,24 @@ def test_numpy_values_and_external_data_references_are_stored_as_they_came(data_
         assert all(isinstance(datum_id, str) for datum_id in table["data"]["img"]), "references, not filled images"
     finally:
         store.stop()
+
+
+def test_a_plan_aborted_by_shutdown_is_saved_with_its_stop_document(data_dir):
+    """The aborted run's last documents arrive after the manager stopped serving its inbox; they are still saved."""
+    running = StoredManager(data_dir)
+    try:
+        running.add("long_count", ["det1"], num=400, delay=0.02)
+        running.open_environment()
+        running.ok("queue_start")
+        running.store_watch.wait_run(lambda row: row["num_events"] >= 5, what="a few points saved")
+    finally:
+        running.stop()
+    store = RunStore(data_dir)
+    store.start()
+    try:
+        (row,) = store.call("runs_list")["runs"]
+        assert row["exit_status"] == "abort", row
+        names = [name for name, _ in store.call("run_documents", {"uid": row["uid"]})["documents"]]
+        assert names[-1] == "stop"
+    finally:
+        store.stop()
