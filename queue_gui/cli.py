@@ -94,7 +94,7 @@ def run_desktop(args):
     from .app import ConfigurationError
 
     try:
-        from .qt.app import run_gui
+        from .desktop import run_gui
 
         return run_gui(args)
     except ConfigurationError as error:

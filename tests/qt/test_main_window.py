@@ -7,10 +7,7 @@ import httpx
 import pytest
 from qtpy.QtCore import QSettings
 
-from queue_gui.app import Service
-from queue_gui.qt.bridge import ManagerBridge
-from queue_gui.qt.main_window import MainWindow
-from queue_gui.qt.manager_thread import ManagerThread
+from queue_gui.desktop import Desktop
 from tests.conftest import TEST_PROFILE
 
 #: Screenshots go to docs/images only when asked for
@@ -20,17 +17,14 @@ IMAGES = os.environ.get("QUEUE_GUI_SCREENSHOTS")
 
 
 class Gui:
-    """The desktop composition as ``queue-gui`` builds it, for one test."""
+    """The desktop composition as ``queue-gui`` builds it (:class:`queue_gui.desktop.Desktop`), for one test."""
 
     def __init__(self, qtbot, tmp_path, profile=TEST_PROFILE):
         self.qtbot = qtbot
         self.images = IMAGES or str(tmp_path / "images")
-        self.service = Service(str(tmp_path / "data"), profile, port=0)
-        self.thread = ManagerThread(self.service.manager)
-        self.bridge = ManagerBridge(self.service.manager)
-        self.service.start(manager_host=lambda manager: self.thread.start(), wait=False)
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-        self.window = MainWindow(self.bridge, server_url=self.service.url, settings=settings)
+        self.desktop = Desktop(str(tmp_path / "data"), profile, port=0, settings=settings)
+        self.service, self.bridge, self.window = self.desktop.service, self.desktop.bridge, self.desktop.window
         self.answers = []
         self.window.confirm = self._confirm
         qtbot.addWidget(self.window)
@@ -71,9 +65,7 @@ class Gui:
         self.http.close()
         self.window.confirm = lambda *a: True
         self.window.close()
-        self.service.server.stop()
-        self.thread.stop()
-        self.service.release()
+        self.desktop.close()
 
 
 @pytest.fixture
