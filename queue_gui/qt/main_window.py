@@ -10,7 +10,7 @@ status bar) and in the console.
 import json
 import logging
 
-from qtpy.QtCore import QSettings, Qt
+from qtpy.QtCore import QSettings, Qt, QTimer
 from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
     QAction,
@@ -35,10 +35,13 @@ from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
 from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
+from .widgets.runs_browser import RunsBrowser, store_status_text
 
 logger = logging.getLogger(__name__)
 
 QUEUE_FILE_FORMAT = "queue-gui queue"
+#: The runs list is asked for again at most this often (ms) while runs are written.
+RUNS_REFRESH_MS = 500
 QUEUE_FILE_VERSION = 1
 
 
@@ -74,6 +77,7 @@ class MainWindow(QMainWindow):
         self._build_queue_view()
         self._build_docks()
         self._build_metadata_dock()
+        self._build_runs_dock()
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._build_progress()
@@ -129,6 +133,83 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["plan_editor"], dock)
         self.docks["plan_editor"].raise_()
         self.docks["metadata"] = dock
+
+    def _build_runs_dock(self):
+        """Saved runs: listed from the run store, re-opened in the plots, exported, linked to the history."""
+        self.runs_browser = RunsBrowser(self.bridge.request_store, self)
+        self.runs_browser.run_selected.connect(self._slot_open_run)
+        self.runs_browser.export_requested.connect(self._slot_export_run)
+        self.runs_browser.show_item_requested.connect(self._slot_show_item_in_history)
+        self.history_panel.show_runs_requested.connect(self._slot_show_runs)
+        self._runs_refresh = QTimer(self)
+        self._runs_refresh.setSingleShot(True)
+        self._runs_refresh.setInterval(RUNS_REFRESH_MS)
+        self._runs_refresh.timeout.connect(self.runs_browser.refresh)
+        self.bridge.runs_changed.connect(lambda _: self._runs_refresh.isActive() or self._runs_refresh.start())
+        self.bridge.store_status_changed.connect(self._slot_store_status)
+        dock = QDockWidget("Runs", self)
+        dock.setObjectName("dock_runs")
+        dock.setWidget(self.runs_browser)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["history"], dock)
+        self.docks["history"].raise_()
+        self.docks["runs"] = dock
+        self.runs_browser.refresh()
+
+    def _slot_open_run(self, run):
+        """Show a saved run's plots (read from its file by the store)."""
+        self.bridge.request_store("run_documents", {"uid": run["uid"]}, on_reply=self._slot_run_documents)
+
+    def _slot_run_documents(self, reply):
+        if not reply.get("success"):
+            self.statusBar().showMessage(f"Cannot open the run: {reply.get('msg')}", 10000)
+            return
+        show_run = getattr(self, "show_saved_run", None)
+        if show_run is not None:
+            show_run(reply["documents"])
+
+    def _slot_export_run(self, run):
+        scan = run.get("scan_id")
+        name = f"scan_{scan}_{run.get('plan_name') or 'run'}.csv" if scan is not None else f"{run['uid'][:8]}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export run as CSV", name, "CSV files (*.csv)")
+        if path:
+            self.export_run(run["uid"], path)
+
+    def export_run(self, uid, path):
+        """Write the primary stream of run ``uid`` to ``path`` as CSV (the store renders it)."""
+
+        def write(reply):
+            if not reply.get("success"):
+                QMessageBox.warning(self, "Export run", f"Cannot export the run: {reply.get('msg')}")
+                return
+            try:
+                with open(path, "w", newline="") as file:
+                    file.write(reply["csv"])
+            except OSError as error:
+                QMessageBox.warning(self, "Export run", f"Cannot write {path}:\n{error}")
+                return
+            self.statusBar().showMessage(f"Exported {len(reply['csv'].splitlines()) - 1} rows to {path}", 5000)
+
+        self.bridge.request_store("run_table", {"uid": uid, "format": "csv"}, on_reply=write)
+
+    def _slot_show_item_in_history(self, item_uid):
+        if self.history_panel.select_item(item_uid):
+            self.docks["history"].show()
+            self.docks["history"].raise_()
+        else:
+            self.statusBar().showMessage("That queue item is no longer in the history", 5000)
+
+    def _slot_show_runs(self, run_uids):
+        self.docks["runs"].show()
+        self.docks["runs"].raise_()
+        self.runs_browser.select_runs(run_uids)
+
+    def _slot_store_status(self, status):
+        label = self.status_labels["store"]
+        text, tip = store_status_text(status)
+        label.setText(text)
+        label.setToolTip(tip)
+        label.setVisible(bool(text))
 
     def _build_progress(self):
         """Point n of N in the status bar and on the running row; the queue's expected end."""
@@ -224,13 +305,15 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         self.status_labels = {}
-        for name in ("state", "counts", "server"):
+        for name in ("store", "state", "counts", "server"):
             label = QLabel(self)
             label.setObjectName(f"status_{name}")
             label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
             self.status_labels[name] = label
             self.statusBar().addPermanentWidget(label)
         self.statusBar().insertPermanentWidget(0, self.lock_key.label)
+        self.status_labels["store"].hide()  # shown while a shared tiled store needs a word
+        self.bridge.request_store("store_status", on_reply=lambda reply: reply.get("success") and self._slot_store_status(reply))
         server = self.server_url.split("://", 1)[-1] if self.server_url else "off"
         self.status_labels["server"].setText(f"API: {server}")
         self.status_labels["server"].setToolTip(

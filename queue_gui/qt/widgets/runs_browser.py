@@ -39,6 +39,33 @@ DATE_RANGES = (
 )
 
 
+def store_status_text(status):
+    """``(label text, tooltip)`` for the status bar: only when the shared tiled store needs a word."""
+    uri = status.get("tiled_uri")
+    if not uri:
+        return "", ""
+    state, waiting = status.get("tiled_state"), status.get("runs_waiting") or 0
+    failed = status.get("runs_failed") or 0
+    error = status.get("tiled_error") or ""
+    if state == "up_to_date" and not failed:
+        return "Tiled: up to date", f"Every run is also on {uri}"
+    parts = []
+    if state in ("unreachable", "error"):
+        parts.append("Tiled unreachable" if state == "unreachable" else "Tiled refused")
+    elif state == "sending":
+        parts.append("Tiled: sending")
+    else:
+        parts.append(f"Tiled: {state or 'connecting'}")
+    if waiting:
+        parts.append(f"{waiting} run{'s' if waiting != 1 else ''} waiting")
+    if failed:
+        parts.append(f"{failed} failed")
+    tip = f"Runs are saved here and sent to {uri} when it answers."
+    if error:
+        tip += f"\nLast error: {error}"
+    return " · ".join(parts), tip
+
+
 def since_for(choice, now=None):
     """The earliest start time a date choice admits (seconds since the epoch), or None."""
     now = time.time() if now is None else now
