@@ -209,6 +209,7 @@ class TiledSync:
             raise ServerRefused(f"the tiled client is not installed ({', '.join(missing)}): {INSTALL_HINT}")
         if self._state is None:
             self._set_state(TiledState.CONNECTING)
+        _probe(self.uri)
         from tiled.client import from_uri
 
         try:
@@ -232,6 +233,28 @@ class TiledSync:
         writer = TiledWriter(client, **_batching(run))
         for name, doc in documents:
             writer(name, doc)
+
+
+#: Seconds a probe waits for the server to answer at all.
+PROBE_TIMEOUT = 3.0
+
+
+def _probe(uri):
+    """Raise :class:`ServerUnreachable` at once when nothing answers at the server's address.
+
+    tiled's client retries a connection that finds no server for up to 45 s
+    by default; the probe lets the status say "unreachable" within seconds,
+    and the back-off then decides when to try again.
+    """
+    import urllib.parse
+
+    import httpx
+
+    parts = urllib.parse.urlsplit(uri)
+    try:
+        httpx.get(f"{parts.scheme}://{parts.netloc}/api/v1/", timeout=PROBE_TIMEOUT)
+    except httpx.TransportError as error:
+        raise ServerUnreachable(f"cannot connect to {uri}: {_describe(error)}") from error
 
 
 def _batching(run):

@@ -19,11 +19,11 @@ IMAGES = os.environ.get("QUEUE_GUI_SCREENSHOTS")
 class Gui:
     """The desktop composition as ``queue-gui`` builds it (:class:`queue_gui.desktop.Desktop`), for one test."""
 
-    def __init__(self, qtbot, tmp_path, profile=TEST_PROFILE):
+    def __init__(self, qtbot, tmp_path, profile=TEST_PROFILE, **options):
         self.qtbot = qtbot
         self.images = IMAGES or str(tmp_path / "images")
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-        self.desktop = Desktop(str(tmp_path / "data"), profile, port=0, settings=settings)
+        self.desktop = Desktop(str(tmp_path / "data"), profile, port=0, settings=settings, **options)
         self.service, self.bridge, self.window = self.desktop.service, self.desktop.bridge, self.desktop.window
         self.answers = []
         self.window.confirm = self._confirm

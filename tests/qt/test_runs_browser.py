@@ -97,3 +97,21 @@ def test_a_history_item_leads_to_its_run_and_back(gui):
     window.runs_browser.item_button.click()
     gui.qtbot.waitUntil(lambda: bool(window.history_panel.selected_items()))
     assert window.history_panel.selected_items()[0]["item_uid"] == selected["item_uid"]
+
+
+def test_runs_waiting_for_an_unreachable_tiled_server_are_counted_in_the_status_bar(qtbot, tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port where nothing answers
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gui = Gui(qtbot, tmp_path, tiled_uri=f"http://127.0.0.1:{port}", tiled_api_key="k")
+    try:
+        gui.open_environment()
+        run_scan(gui, -1, 1, 3)
+        label = gui.window.status_labels["store"]
+        qtbot.waitUntil(lambda: label.isVisible() and "1 run waiting" in label.text(), timeout=30000)
+        assert "unreachable" in label.text().lower()
+        assert f"127.0.0.1:{port}" in label.toolTip()
+    finally:
+        gui.close()
