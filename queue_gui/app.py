@@ -5,52 +5,23 @@ the desktop window, so a script over HTTP and the window always drive the
 very same queue.
 """
 
-import fcntl
 import gc
 import logging
 import os
 import threading
 
-from .manager.manager import Manager
+from .data_dir import ConfigurationError, DataDirLock, check_database
+from .manager.manager import DATABASE_NAME, Manager
 from .server.app import create_app
 from .server.serve import ServerThread
 from .store import RunStore
+from .store.index import INDEX_NAME
 
 logger = logging.getLogger(__name__)
 
-LOCK_NAME = "queue-gui.lock"
 #: Generous: the first start of the worker imports bluesky and ophyd, which
 #: may be slow on a cold disk.
 READY_TIMEOUT = 120
-
-
-class ConfigurationError(Exception):
-    """A setting that cannot work; the CLI reports it and exits with 2."""
-
-
-class DataDirLock:
-    """An exclusive lock on the data directory: one queue-gui per database."""
-
-    def __init__(self, data_dir):
-        os.makedirs(data_dir, exist_ok=True)
-        self.path = os.path.join(data_dir, LOCK_NAME)
-        self._file = open(self.path, "a+")
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._file.close()
-            raise ConfigurationError(
-                f"another queue-gui is already using the data directory {data_dir}; "
-                "stop it first or choose another --data-dir"
-            ) from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(f"{os.getpid()}\n")
-        self._file.flush()
-
-    def release(self):
-        fcntl.flock(self._file, fcntl.LOCK_UN)
-        self._file.close()
 
 
 class Service:
@@ -78,6 +49,8 @@ class Service:
             check_tiled(tiled_uri)
         self._lock = DataDirLock(data_dir)
         try:
+            check_database(os.path.join(data_dir, DATABASE_NAME), "queue database")
+            check_database(os.path.join(data_dir, INDEX_NAME), "run index")
             self.manager = Manager(data_dir, profile_path)
             self.store = RunStore(data_dir, tiled_uri=tiled_uri, tiled_api_key=tiled_api_key)
             # Subscribed before the manager runs: the store sees every document.

@@ -17,6 +17,7 @@ API_KEY_VARIABLE = "QUEUE_GUI_API_KEY"
 TILED_API_KEY_VARIABLE = "QUEUE_GUI_TILED_API_KEY"
 
 EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_CONFIGURATION = 2
 
 
@@ -119,9 +120,14 @@ def run_headless(args):
         return EXIT_CONFIGURATION
     service.start()
     print(f"queue-gui: serving {service.url}", flush=True)
+    # A manager whose thread ended is no service: do not go on pretending.
+    threading.Thread(target=lambda: service.manager.wait_finished() and stop.set(), daemon=True).start()
     try:
         stop.wait()
     finally:
         service.stop()
+    if service.manager.failure:
+        print(f"queue-gui: {service.manager.stopped_reason()}", file=sys.stderr, flush=True)
+        return EXIT_FAILURE
     print("queue-gui: stopped", flush=True)
     return EXIT_OK

@@ -17,7 +17,12 @@ import signal
 import socket
 import sys
 
+from .data_dir import ConfigurationError
+
 logger = logging.getLogger(__name__)
+
+#: Exit code of a configuration that cannot work (as the command line's).
+EXIT_CONFIGURATION = 2
 
 # The icon lives in the checkout's top-level resources/ (editable installs).
 ICON = os.path.join(os.path.dirname(__file__), "..", "resources", "queue-gui.svg")
@@ -73,18 +78,31 @@ class Desktop:
                 self.service.release()
 
 
-def _install_signal_wakeup(app, window):
+def _install_signal_wakeup(app, on_signal):
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: window.close_without_asking())
+        signal.signal(signum, lambda *_: on_signal())
     from qtpy.QtCore import QSocketNotifier
 
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
     notifier.activated.connect(lambda *_: reader.recv(64))
     return reader, writer, notifier
+
+
+def _show_startup_error(app, text):
+    """A dialog saying why queue-gui cannot start (a damaged database, a locked data directory); exit code 2."""
+    from qtpy.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Critical, "queue-gui cannot start", text, QMessageBox.Close)
+    box.setObjectName("startup_error")
+    keep = _install_signal_wakeup(app, box.reject)  # noqa: F841
+    # Said on the terminal too: the app may have been started from one, or by a script.
+    print(f"queue-gui: {text}", file=sys.stderr, flush=True)
+    box.exec_()
+    return EXIT_CONFIGURATION
 
 
 def run_gui(args):
@@ -97,9 +115,12 @@ def run_gui(args):
     app.setOrganizationName("queue-gui")
     if os.path.exists(ICON):
         app.setWindowIcon(QIcon(ICON))
-    desktop = Desktop(args.data_dir, args.profile, args.host, args.port, args.api_key,
-                      tiled_uri=getattr(args, "tiled_uri", None), tiled_api_key=getattr(args, "tiled_api_key", None))
-    keep = _install_signal_wakeup(app, desktop.window)  # noqa: F841 (kept alive until exit)
+    try:
+        desktop = Desktop(args.data_dir, args.profile, args.host, args.port, args.api_key,
+                          tiled_uri=getattr(args, "tiled_uri", None), tiled_api_key=getattr(args, "tiled_api_key", None))
+    except ConfigurationError as error:
+        return _show_startup_error(app, str(error))
+    keep = _install_signal_wakeup(app, desktop.window.close_without_asking)  # noqa: F841 (kept alive until exit)
     desktop.window.show()
     # Everything built so far lives as long as the window: keep it out of
     # the garbage collector's full passes, which otherwise stall the event

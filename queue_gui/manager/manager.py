@@ -100,13 +100,42 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._last_scan_id = None
         self._last_status = None
         self._shutting_down = False
+        self._failure = None
 
     # ------------------------------------------------------------ any thread
     def submit(self, name, params=None):
-        """Queue a command; returns a Future resolving to the reply dict."""
+        """Queue a command; returns a Future resolving to the reply dict.
+
+        Once the manager's thread has ended nobody reads the inbox: the
+        Future is answered at once with the reason, never left waiting.
+        """
         future = concurrent.futures.Future()
+        if self._finished.is_set():
+            future.set_result({"success": False, "msg": self.stopped_reason()})
+            return future
         self._inbox.put((_COMMAND, name, params, future))
+        if self._finished.is_set():
+            self._refuse_waiting_commands()
         return future
+
+    @property
+    def failure(self):
+        """Why the manager's thread ended with an error (text), or None."""
+        return self._failure
+
+    @property
+    def stopped(self):
+        """True once the manager's thread has ended (shut down, or failed)."""
+        return self._finished.is_set()
+
+    def stopped_reason(self):
+        if self._failure:
+            return f"the queue-gui manager stopped after an error: {self._failure}"
+        return "the queue-gui manager has been shut down"
+
+    def wait_finished(self, timeout=None):
+        """Block until the manager's thread has ended; True when it has."""
+        return self._finished.wait(timeout)
 
     def call(self, name, params=None, timeout=30):
         """Submit and wait for the reply (for scripts and tests, not for GUIs)."""
@@ -173,10 +202,28 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
                 self._profile_error_msg = f"cannot start the worker process: {error}"
                 self._set_state(ManagerState.IDLE)
             self._serve_inbox()
+        except BaseException as error:
+            # Logged and kept: the server answers 503 with it, the command
+            # line exits with it; the thread itself ends quietly.
+            self._failure = f"{type(error).__name__}: {error}"
+            logger.exception("the manager's thread failed")
         finally:
-            self._close()
-            self._ready.set()
-            self._finished.set()
+            try:
+                self._close()
+            finally:
+                self._ready.set()
+                self._finished.set()
+                self._refuse_waiting_commands()
+
+    def _refuse_waiting_commands(self):
+        """Answer every command still in the inbox (the thread that would have is gone)."""
+        while True:
+            try:
+                entry = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if entry[0] == _COMMAND and entry[3].set_running_or_notify_cancel():
+                entry[3].set_result({"success": False, "msg": self.stopped_reason()})
 
     def _serve_inbox(self):
         while True:
@@ -320,7 +367,14 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         if handler is None:
             logger.warning("unknown report from the worker: %r", msg.get("type"))
             return
-        handler(self, msg)
+        try:
+            handler(self, msg)
+        except Exception as error:
+            # One report that cannot be handled (a full disk under the
+            # database, say) must not end the manager: say so and go on.
+            logger.exception("handling the worker's %r report failed", msg.get("type"))
+            self._add_console(f"queue-gui: internal error while handling the worker's {msg.get('type')!r} report: "
+                              f"{type(error).__name__}: {error}\n")
 
     def _on_profile_loaded(self, msg):
         self._profile_loaded = True

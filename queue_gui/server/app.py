@@ -139,7 +139,7 @@ class StatusReplies:
     def response(self):
         """The reply, or None while the manager has not published a status yet."""
         status = self._manager.latest_status()
-        if status is None:
+        if status is None or self._manager.stopped:
             return None
         source, body = self._encoded
         if source is not status:
@@ -152,8 +152,12 @@ async def command_reply(manager, name, params=None):
     """Submit one manager command and await it without blocking the loop.
 
     Returns the reply dict and the HTTP status: 504 with a refusal when the
-    manager did not answer in time, so no client ever hangs on it.
+    manager did not answer in time, 503 at once when its thread has ended,
+    so no client ever hangs on it.
     """
+    if manager.stopped:
+        # The manager's thread is gone: say so at once instead of a 504 after 30 s.
+        return {"success": False, "msg": manager.stopped_reason()}, 503
     future = manager.submit(name, params)
     try:
         return await asyncio.wait_for(asyncio.wrap_future(future), COMMAND_TIMEOUT), 200
