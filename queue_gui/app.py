@@ -12,6 +12,7 @@ import threading
 
 from .data_dir import ConfigurationError, DataDirLock, check_database
 from .manager.manager import DATABASE_NAME, Manager
+from .manager.profile_state import DEFAULT_PROFILE_TIMEOUT
 from .server.app import create_app
 from .server.serve import ServerThread
 from .store import RunStore
@@ -39,10 +40,12 @@ class Service:
         Required from clients when given.
     tiled_uri, tiled_api_key : str or None
         A shared tiled server that also receives every run (``--tiled-uri``).
+    profile_timeout : float
+        Seconds the profile may take to load (``--profile-timeout``).
     """
 
     def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None,
-                 *, tiled_uri=None, tiled_api_key=None):
+                 *, tiled_uri=None, tiled_api_key=None, profile_timeout=DEFAULT_PROFILE_TIMEOUT):
         if profile_path is not None and not os.path.isfile(profile_path):
             raise ConfigurationError(f"the profile {profile_path} does not exist")
         if tiled_uri is not None:
@@ -51,7 +54,7 @@ class Service:
         try:
             check_database(os.path.join(data_dir, DATABASE_NAME), "queue database")
             check_database(os.path.join(data_dir, INDEX_NAME), "run index")
-            self.manager = Manager(data_dir, profile_path)
+            self.manager = Manager(data_dir, profile_path, profile_timeout=profile_timeout)
             self.store = RunStore(data_dir, tiled_uri=tiled_uri, tiled_api_key=tiled_api_key)
             # Subscribed before the manager runs: the store sees every document.
             self.manager.subscribe(self.store.on_manager_event)
@@ -68,13 +71,15 @@ class Service:
     def url(self):
         return self.server.url
 
-    def start(self, manager_host=None, wait=True):
+    def start(self, manager_host=None, wait=False):
         """Start the manager (on its own thread unless ``manager_host`` runs it) and serve.
 
         ``manager_host`` is a callable that starts ``manager.run`` elsewhere
-        (the desktop app passes its ``QThread``). ``wait=False`` serves at
-        once instead of waiting for the profile description (a window must
-        not block); until it arrives, plans are refused with that reason.
+        (the desktop app passes its ``QThread``). Serving starts at once: a
+        plan added before the profile is described is checked against the
+        description kept from the last start, or held until the new one
+        arrives (see ``queue_gui.manager.profile_state``). ``wait=True``
+        waits for the description first (benchmarks that time requests).
         """
         self.store.start()
         if manager_host is None:

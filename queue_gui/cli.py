@@ -35,6 +35,10 @@ def build_parser():
         help="directory of the queue and history database (default: %(default)s)",
     )
     parser.add_argument("--profile", default=None, help="startup profile defining devices and plans (default: built-in simulated devices)")
+    parser.add_argument(
+        "--profile-timeout", type=float, default=60.0, metavar="SECONDS",
+        help="how long the profile may take to load before it is reported as hanging (default: %(default)g)",
+    )
     parser.add_argument("--api-key", default=None, help=f"API key clients must send (default: ${API_KEY_VARIABLE})")
     parser.add_argument(
         "--tiled-uri", default=None,
@@ -64,6 +68,8 @@ def check_configuration(args):
             f"refusing to serve on {args.host} without an API key: anyone on the network could run plans. "
             f"Give --api-key (or set {API_KEY_VARIABLE}), or bind 127.0.0.1"
         )
+    if not args.profile_timeout > 0:
+        return f"--profile-timeout must be a positive number of seconds, not {args.profile_timeout:g}"
     if not 0 <= args.port <= 65535:
         return f"--port must be between 0 and 65535, not {args.port}"
     if args.tiled_uri is not None:
@@ -113,7 +119,7 @@ def run_headless(args):
     try:
         service = Service(
             args.data_dir, args.profile, args.host, args.port, args.api_key,
-            tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key,
+            tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key, profile_timeout=args.profile_timeout,
         )
     except ConfigurationError as error:
         print(f"queue-gui: {error}", file=sys.stderr)

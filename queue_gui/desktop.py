@@ -41,14 +41,14 @@ class Desktop:
     """
 
     def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None, *,
-                 tiled_uri=None, tiled_api_key=None, settings=None, bridge_class=None):
+                 tiled_uri=None, tiled_api_key=None, profile_timeout=60.0, settings=None, bridge_class=None):
         from .app import Service
         from .qt.bridge import ManagerBridge
         from .qt.main_window import MainWindow
         from .qt.manager_thread import ManagerThread
 
         self.service = Service(data_dir, profile_path, host, port, api_key, tiled_uri=tiled_uri,
-                               tiled_api_key=tiled_api_key)
+                               tiled_api_key=tiled_api_key, profile_timeout=profile_timeout)
         self.thread = self.bridge = self.window = None
         try:
             self.thread = ManagerThread(self.service.manager)
@@ -117,7 +117,8 @@ def run_gui(args):
         app.setWindowIcon(QIcon(ICON))
     try:
         desktop = Desktop(args.data_dir, args.profile, args.host, args.port, args.api_key,
-                          tiled_uri=getattr(args, "tiled_uri", None), tiled_api_key=getattr(args, "tiled_api_key", None))
+                          tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key,
+                          profile_timeout=args.profile_timeout)
     except ConfigurationError as error:
         return _show_startup_error(app, str(error))
     keep = _install_signal_wakeup(app, desktop.window.close_without_asking)  # noqa: F841 (kept alive until exit)

@@ -24,6 +24,7 @@ from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
 from .locks import LockCommands
 from .metadata import MetadataCommands
+from .profile_state import DEFAULT_PROFILE_TIMEOUT, ProfileState
 from .queue_commands import QueueCommands
 from .queue_store import QueueStore, new_uid
 from .run_control import RunControl
@@ -42,7 +43,7 @@ _REPORT = "report"
 _EXIT = "exit"
 
 
-class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands):
+class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands, ProfileState):
     """Queue engine shared by the desktop window and the HTTP server.
 
     Parameters
@@ -53,6 +54,9 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         Startup profile of the worker; None selects the built-in simulated one.
     forward_documents : bool
         Ask the worker to send bluesky documents (for live plots and files).
+    profile_timeout : float
+        Seconds a worker may take to load and describe the profile before
+        it is stopped and the profile reported as hanging.
 
     Notes
     -----
@@ -61,7 +65,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
     method is safe to call from any thread.
     """
 
-    def __init__(self, data_dir, profile_path=None, forward_documents=True):
+    def __init__(self, data_dir, profile_path=None, forward_documents=True, profile_timeout=DEFAULT_PROFILE_TIMEOUT):
         self.data_dir = data_dir
         self.profile_path = profile_path
         self._forward_documents = forward_documents
@@ -101,6 +105,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._last_status = None
         self._shutting_down = False
         self._failure = None
+        self._init_profile_state(profile_timeout)
 
     # ------------------------------------------------------------ any thread
     def submit(self, name, params=None):
@@ -192,7 +197,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._recover_interrupted_item()
             self._plan_queue_mode = self._store.get_meta("plan_queue_mode", self._plan_queue_mode)
             self._autostart = self._store.get_meta("queue_autostart", False)
-            self._description = self._store.get_meta("profile_description")
+            self._description = self._cached_description()
             self._load_metadata()
             try:
                 self._start_worker()
@@ -227,18 +232,27 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
 
     def _serve_inbox(self):
         while True:
-            entry = self._inbox.get()
+            # The inbox is waited on with a timeout only while a profile
+            # loads: its deadline is the one thing that happens without a message.
+            try:
+                entry = self._inbox.get(timeout=self._seconds_to_deadline())
+            except queue.Empty:
+                entry = (None,)
             kind = entry[0]
             if kind == _STOP:
                 return
             future = reply = None
             if kind == _COMMAND:
                 _, name, params, future = entry
+                if self._hold(name, params, future):
+                    continue  # answered once the profile is described (or failed)
                 reply = dispatch(self, name, params)
             elif kind == _REPORT:
                 self._handle_report(entry[1], entry[2])
             elif kind == _EXIT:
                 self._handle_exit(entry[1], entry[2])
+            self._check_deadline()
+            self._release_held()
             self._autostart_if_due()
             # Published before the reply: a client that polls right after its
             # answer never sees an older status than the one pushed.
@@ -299,6 +313,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             "lock": self._lock_flags(),
             "run_metadata_uid": self._uids["metadata"],
             "profile_error": self._profile_error_msg,
+            "profile_state": self._profile_status(),
         }
 
     # ------------------------------------------------------------ profile data
@@ -345,6 +360,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._profile_loaded = False
         self._profile_failed = False
         self._worker_exit_expected = None
+        self._begin_loading()
         self._worker = WorkerClient(
             self.profile_path,
             on_report=lambda client, msg: self._inbox.put((_REPORT, client, msg)),
@@ -378,6 +394,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
 
     def _on_profile_loaded(self, msg):
         self._profile_loaded = True
+        self._profile_deadline = None
         if "task_uid" not in msg:  # an environment update describes the profile already read
             self._profile_mtime = msg.get("profile_mtime")
         self._profile_error_msg = None
@@ -388,7 +405,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._uids["devices"] = new_uid()
         if description != self._description:
             self._description = description
-            self._store.set_meta("profile_description", description)
+            self._keep_description(description)
         if self._state is ManagerState.INITIALIZING:
             self._set_state(ManagerState.IDLE)
         if "task_uid" in msg:
@@ -398,9 +415,18 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
     def _on_profile_failed(self, msg):
         self._profile_loaded = False
         self._profile_failed = True
+        self._profile_deadline = None
         self._profile_error_msg = msg["msg"]
         self._add_console(f"queue-gui: the startup profile failed to load: {msg['msg']}\n{msg['traceback']}")
         if self._state is ManagerState.INITIALIZING:
+            self._set_state(ManagerState.IDLE)
+
+    def _on_profile_given_up(self, reason):
+        """The standby was stopped for taking too long: nothing waits on it any more."""
+        if self._state is ManagerState.CREATING_ENVIRONMENT:
+            self._env_state = EnvironmentState.FAILED
+            self._add_console(f"queue-gui: the environment could not be opened: {reason}\n")
+        if self._state in (ManagerState.INITIALIZING, ManagerState.CREATING_ENVIRONMENT):
             self._set_state(ManagerState.IDLE)
 
     def _on_console(self, msg):
@@ -427,6 +453,9 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._env_state = EnvironmentState.FAILED
             if not self._profile_loaded and self._state is ManagerState.INITIALIZING:
                 self._profile_error_msg = reason
+        elif expected == "profile_timeout":
+            if self._env_state is not EnvironmentState.FAILED:
+                self._env_state = EnvironmentState.CLOSED
         else:
             if expected == "destroy":
                 self._add_console("queue-gui: the environment was destroyed (its worker process was killed)\n")
@@ -435,9 +464,10 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._set_state(ManagerState.IDLE)
         if self._shutting_down:
             return
-        if expected is not None or self._profile_loaded:
-            # A standby that died while loading the profile is not restarted
-            # in a loop; opening the environment will try again.
+        if expected in ("close", "destroy") or (expected is None and self._profile_loaded):
+            # A standby that died or hung while loading the profile is not
+            # restarted in a loop; opening the environment (or Reload
+            # profile) tries again.
             self._start_worker()
 
     # ------------------------------------------------------------ crash recovery

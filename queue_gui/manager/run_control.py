@@ -37,9 +37,11 @@ _EXECUTING = (ManagerState.STARTING_QUEUE, ManagerState.EXECUTING_QUEUE)
 class RunControl:
     """Environment and run-control commands of the manager (see module docstring)."""
 
-    def _require_idle(self, action):
-        if self._state is not ManagerState.IDLE:
-            raise Refused(f"cannot {action}: the manager is {self._state.value}")
+    def _require_idle(self, action, or_loading=False):
+        """Refuse unless idle (or, with ``or_loading``, still loading the profile at start-up)."""
+        if self._state is ManagerState.IDLE or (or_loading and self._state is ManagerState.INITIALIZING):
+            return
+        raise Refused(f"cannot {action}: the manager is {self._state.value}")
 
     def _require_environment(self, action):
         if not self._env_exists:
@@ -50,7 +52,8 @@ class RunControl:
     def _cmd_environment_open(self, **common):
         if self._env_exists:
             raise Refused("cannot open the environment: it is already open")
-        self._require_idle("open the environment")
+        # While the profile loads at start-up, the standby opens as soon as it is ready.
+        self._require_idle("open the environment", or_loading=True)
         if self._worker is None or self._profile_failed or self._profile_changed():
             # Re-read the profile: it failed before, or the scientist edited it.
             # A standby still loading is kept: it opens as soon as it is ready.
@@ -65,7 +68,8 @@ class RunControl:
         """Re-read the startup profile (a new standby worker describes it)."""
         if self._env_exists:
             raise Refused("cannot reload the profile: close the environment first")
-        self._require_idle("reload the profile")
+        # A standby stuck loading a hung profile is replaced, too.
+        self._require_idle("reload the profile", or_loading=True)
         self._retire_worker()
         return {"msg": "reloading the startup profile"}
 
@@ -124,7 +128,7 @@ class RunControl:
 
     @command("environment_destroy", locked_by="environment")
     def _cmd_environment_destroy(self, **common):
-        if not self._env_exists and self._state is not ManagerState.CREATING_ENVIRONMENT:
+        if not self._env_exists and self._state is not ManagerState.CREATING_ENVIRONMENT and not self.profile_loading:
             raise Refused("cannot destroy the environment: it is not open")
         if self._state is ManagerState.DESTROYING_ENVIRONMENT:
             raise Refused("the environment is already being destroyed")
