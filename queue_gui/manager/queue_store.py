@@ -285,6 +285,8 @@ class QueueStore:
 
     def remove(self, uid=None, pos=None):
         """Remove and return one item named by uid or position (default: the back)."""
+        if uid is not None and pos is not None:
+            raise ValueError("give either an item uid or a position, not both")
         return self.remove_batch([uid] if uid is not None else None, pos=pos)[0]
 
     def remove_batch(self, uids=None, pos=None):

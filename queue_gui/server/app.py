@@ -234,7 +234,26 @@ def _jsonable_detail(value):
 
 async def _on_invalid_request(request: Request, exc: RequestValidationError):
     errors = _jsonable_errors(exc.errors())
-    return JSONReply({"detail": errors, "success": False, "msg": _summarize(errors)}, status_code=422)
+    msg = _summarize(errors)
+    known = _known_fields(request)
+    if known and any(error.get("type") == "extra_forbidden" for error in errors):
+        msg += f" (known fields: {', '.join(known)})"
+    return JSONReply({"detail": errors, "success": False, "msg": msg}, status_code=422)
+
+
+def _known_fields(request):
+    """The top-level fields the route's body takes, to name them when an unknown one is sent."""
+    route = request.scope.get("route")
+    model = getattr(getattr(getattr(route, "body_field", None), "field_info", None), "annotation", None)
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        import typing
+
+        for candidate in typing.get_args(model) or ():  # Optional[Model]
+            fields = getattr(candidate, "model_fields", None)
+            if fields:
+                break
+    return sorted(fields) if fields else []
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException):

@@ -160,3 +160,43 @@ def test_nesting_depth_is_the_depth_of_the_parsed_value(value):
     """Brackets and quotes inside strings, escaped or not, never fool the scanner."""
     for text in (json.dumps(value), json.dumps(value, indent=1)):
         assert nesting_depth(text.encode()) == min(_depth_of(value), MAX_DEPTH + 1)
+
+
+def test_history_clear_takes_no_boolean_for_size(api, shared_service):
+    """Hardening #9: {"size": true} was read as size=1 and trimmed the history."""
+    reply = api.post("/api/history/clear", json={"size": True})
+    assert reply.status_code == 422, reply.text
+    assert api.post("/api/history/clear", json={"size": 0}).json()["success"]
+
+
+def test_remove_with_both_uid_and_pos_is_refused_like_get_and_move(api):
+    """Hardening #9: remove silently ignored pos."""
+    uid = api.post("/api/queue/item/add", json={"item": {"name": "count", "args": [["det1"]]}}).json()["item"]["item_uid"]
+    api.post("/api/queue/item/add", json={"item": {"name": "count", "args": [["det2"]]}})
+    for path in ("/api/queue/item/remove", "/api/queue/item/move"):
+        body = {"uid": uid, "pos": "back"} | ({"pos_dest": "front"} if path == "/api/queue/item/move" else {})
+        reply = api.post(path, json=body).json()
+        assert reply["success"] is False and "not both" in reply["msg"], (path, reply)
+    reply = api.request("GET", "/api/queue/item/get", json={"uid": uid, "pos": "back"}).json()
+    assert reply["success"] is False and "not both" in reply["msg"]
+    assert len(api.get("/api/queue/get").json()["items"]) == 2, "nothing was removed"
+
+
+def test_the_seed_route_refuses_unknown_top_level_keys_and_names_the_known_ones(api):
+    """Hardening #9: /add_to_queue ignored them while the /api routes refused theirs."""
+    reply = api.post("/add_to_queue", json={"plan": {"name": "count", "args": [["det1"]]}, "priority": 1})
+    assert reply.status_code == 422
+    assert "priority" in reply.json()["msg"] and "known fields: plan" in reply.json()["msg"]
+    reply = api.post("/api/queue/item/add", json={"item": {"name": "count", "args": [["det1"]]}, "priority": 1})
+    assert reply.status_code == 422 and "priority" in reply.json()["msg"]
+    assert api.get("/api/queue/get").json()["items"] == []
+
+
+def test_a_refusal_does_not_echo_a_huge_name_back(api):
+    """Hardening #9: a 6 MB device name came back in full."""
+    huge = "d" * 6_000_000
+    reply = api.post("/api/queue/item/add", json={"item": {"name": "count", "args": [[huge]]}})
+    assert reply.status_code == 200 and len(reply.content) < 10_000
+    assert "(6000000 characters)" in reply.json()["msg"]
+    batch = api.post("/api/queue/item/add/batch", json={"items": [{"name": "count", "args": [[huge[:100_000]]]}]}).json()
+    assert len(batch["results"][0]["msg"]) < 1000
