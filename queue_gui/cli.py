@@ -99,6 +99,12 @@ def main(argv=None):
 def run_desktop(args):
     """The window, with the manager on a QThread and the server beside it."""
     from .app import ConfigurationError
+    from .display import ADVICE, display_problem
+
+    problem = display_problem()
+    if problem:
+        print(f"queue-gui: cannot open a window: {problem}. {ADVICE}", file=sys.stderr)
+        return EXIT_CONFIGURATION
 
     try:
         from .desktop import run_gui

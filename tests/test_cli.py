@@ -223,3 +223,17 @@ def test_headless_with_a_tiled_uri_serves_and_reports_the_shared_store(data_dir)
         assert httpx.get(url + "/api/runs").json()["runs"] == []
     finally:
         assert finish(process) == 0
+
+
+@pytest.mark.parametrize("display", [None, ":97"], ids=["no DISPLAY", "a display nobody serves"])
+def test_no_usable_display_says_what_to_do_instead_of_a_qt_abort(data_dir, display):
+    """Hardening #11: Qt aborted with 'Could not load the Qt platform plugin xcb' and exit 134."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    if display:
+        env["DISPLAY"] = display
+    command = [sys.executable, "-m", "queue_gui", "--port", "0", "--data-dir", data_dir]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "cannot open a window" in done.stderr
+    assert "queue-gui --headless" in done.stderr and "install-qt-libs.sh" in done.stderr
+    assert "Could not load the Qt platform plugin" not in done.stderr
