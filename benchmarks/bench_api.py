@@ -107,7 +107,7 @@ def _serve(conn):
         if kind == "status":
             emitted.setdefault(payload["items_in_queue"], time.perf_counter())
 
-    service.start()
+    service.start(wait=True)
     service.manager.subscribe(on_event)
     conn.send(service.url)
     try:

@@ -77,7 +77,7 @@ def measure_service():
     with bench.running_service() as service:
         watcher = bench.StatusWatcher(service.manager)
         probe = bench.ProfileLoadedProbe(service.manager)
-        service.start()
+        service.start(wait=True)
         probe.wait_beyond(0)
         with bench.http_client(service) as client:
             for i in range(OPENS):

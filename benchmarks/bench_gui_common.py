@@ -4,10 +4,11 @@ The worker process is started with multiprocessing *spawn*, which re-imports
 the main script in the child: this module imports only the standard library
 at import time, and Qt and ``queue_gui`` inside functions.
 
-:class:`Desktop` composes the application exactly as ``queue_gui.qt.app``
-does (``Service`` + ``ManagerThread`` + ``ManagerBridge`` + ``MainWindow``
-shown), with a throw-away data directory and settings file, the HTTP server
-on a free port, and offscreen Qt unless ``QT_QPA_PLATFORM`` says otherwise.
+:class:`Desktop` is the application's own composition
+(:class:`queue_gui.desktop.Desktop`: ``Service`` + ``ManagerThread`` +
+``ManagerBridge`` + ``MainWindow`` shown), with a throw-away data directory
+and settings file, the HTTP server on a free port, and offscreen Qt unless
+``QT_QPA_PLATFORM`` says otherwise.
 
 Waiting runs the real Qt event loop (``QEventLoop.exec_``), never
 ``time.sleep`` on the GUI thread, so the GUI keeps handling the manager's
@@ -89,33 +90,30 @@ class Desktop:
     Attributes
     ----------
     app, service, thread, bridge, window
-        As ``queue_gui.qt.app.run_gui`` builds them.
+        As ``queue_gui.desktop.run_gui`` builds them.
     """
 
     def __init__(self, profile_path=None, bridge_class=None):
         from qtpy.QtCore import QSettings
 
-        from queue_gui.app import Service
-        from queue_gui.qt.bridge import ManagerBridge
-        from queue_gui.qt.main_window import MainWindow
-        from queue_gui.qt.manager_thread import ManagerThread
+        from queue_gui.desktop import Desktop as Composition
 
         self.app = application()
         self._tmp = tempfile.mkdtemp(prefix="queue-gui-bench-gui-")
-        self.service = self.thread = self.bridge = self.window = None
-        self.service = Service(os.path.join(self._tmp, "data"), profile_path, port=0)
+        settings = QSettings(os.path.join(self._tmp, "settings.ini"), QSettings.IniFormat)
         try:
-            self.thread = ManagerThread(self.service.manager)
-            self.bridge = (bridge_class or ManagerBridge)(self.service.manager)
-            self.service.start(manager_host=lambda manager: self.thread.start(), wait=False)
-            settings = QSettings(os.path.join(self._tmp, "settings.ini"), QSettings.IniFormat)
-            self.window = MainWindow(self.bridge, server_url=self.service.url, settings=settings)
-            self.window.confirm = lambda title, text: True  # nobody answers dialogs here
-            self.window.show()
-            process_events()
+            self._composition = Composition(os.path.join(self._tmp, "data"), profile_path, port=0, settings=settings,
+                                            bridge_class=bridge_class)
         except BaseException:
-            self.close()
+            shutil.rmtree(self._tmp, ignore_errors=True)
             raise
+        self.service = self._composition.service
+        self.thread = self._composition.thread
+        self.bridge = self._composition.bridge
+        self.window = self._composition.window
+        self.window.confirm = lambda title, text: True  # nobody answers dialogs here
+        self.window.show()
+        process_events()
 
     @property
     def manager(self):
@@ -152,23 +150,13 @@ class Desktop:
     def close(self):
         """Close the window, stop server and manager (and with it the worker), remove the data."""
         try:
-            if self.window is not None:
-                self.window.close()
-                process_events()
+            self.window.close()
+            process_events()
         finally:
             try:
-                if self.service is not None:
-                    self.service.server.stop()
+                self._composition.close()
             finally:
-                try:
-                    if self.thread is not None and self.thread.isRunning():
-                        self.thread.stop()
-                    elif self.service is not None:
-                        self.service.manager.shutdown(5)
-                finally:
-                    if self.service is not None:
-                        self.service.release()
-                    shutil.rmtree(self._tmp, ignore_errors=True)
+                shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 def object_signal_bridge():

@@ -150,10 +150,19 @@ def tree_memory(pid):
 
     result = {"gui": memory(pid)}
     for child in psutil.Process(pid).children(recursive=True):
-        cmdline = " ".join(child.cmdline())
-        name = "worker" if "spawn_main" in cmdline else ("resource_tracker" if "resource_tracker" in cmdline else cmdline[:40])
-        result[name if name not in result else f"{name} {child.pid}"] = memory(child.pid)
+        result[_role(child)] = memory(child.pid)
     return result
+
+
+def _role(process):
+    """Workers are forked from a fork server (queue_gui.worker.preload): the server's children are the workers."""
+    cmdline = " ".join(process.cmdline())
+    if "forkserver" in cmdline:
+        parent = " ".join(process.parent().cmdline())
+        return "worker" if "forkserver" in parent else "forkserver"
+    if "spawn_main" in cmdline:
+        return "worker"
+    return "resource_tracker" if "resource_tracker" in cmdline else cmdline[:40]
 
 
 def total(parts, key):

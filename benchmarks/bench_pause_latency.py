@@ -46,7 +46,7 @@ def measure_service():
     pauses, replies, resumes = [], [], []
     with bench.running_service() as service:
         watcher = bench.StatusWatcher(service.manager)
-        service.start()
+        service.start(wait=True)
         with bench.http_client(service) as client:
             mark = watcher.mark()
             bench.check(client.post("/create_environment"), "create_environment")

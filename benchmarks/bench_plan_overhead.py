@@ -133,7 +133,7 @@ def measure():
     queued, splits, cpus = [], [], []
     with bench.running_service() as service:
         watcher = bench.StatusWatcher(service.manager)
-        service.start()
+        service.start(wait=True)
         with bench.http_client(service) as client:
             first = open_and_warm_up(client, watcher)
             meter = CpuMeter()

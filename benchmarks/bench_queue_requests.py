@@ -104,7 +104,7 @@ def measure_in_process(manager):
 def main():
     args = bench.parse_args(__doc__.splitlines()[0])
     with bench.running_service() as service:
-        service.start()
+        service.start(wait=True)
         bench.say("bench_queue_requests: HTTP ...")
         with bench.http_client(service) as client:
             adds, views, decodes, statuses, size = measure_http(client)

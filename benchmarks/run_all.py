@@ -30,6 +30,7 @@ BENCHMARKS = [
     "bench_pause_latency",
     "bench_queue_requests",
     "bench_api",
+    "bench_run_store",
 ]
 TIMEOUT = 600
 

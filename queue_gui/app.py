@@ -5,76 +5,61 @@ the desktop window, so a script over HTTP and the window always drive the
 very same queue.
 """
 
-import fcntl
 import gc
 import logging
 import os
 import threading
 
-from .manager.manager import Manager
+from .data_dir import ConfigurationError, DataDirLock, check_database
+from .manager.manager import DATABASE_NAME, Manager
+from .manager.profile_state import DEFAULT_PROFILE_TIMEOUT
 from .server.app import create_app
 from .server.serve import ServerThread
+from .store import RunStore
+from .store.index import INDEX_NAME
 
 logger = logging.getLogger(__name__)
 
-LOCK_NAME = "queue-gui.lock"
 #: Generous: the first start of the worker imports bluesky and ophyd, which
 #: may be slow on a cold disk.
 READY_TIMEOUT = 120
 
 
-class ConfigurationError(Exception):
-    """A setting that cannot work; the CLI reports it and exits with 2."""
-
-
-class DataDirLock:
-    """An exclusive lock on the data directory: one queue-gui per database."""
-
-    def __init__(self, data_dir):
-        os.makedirs(data_dir, exist_ok=True)
-        self.path = os.path.join(data_dir, LOCK_NAME)
-        self._file = open(self.path, "a+")
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._file.close()
-            raise ConfigurationError(
-                f"another queue-gui is already using the data directory {data_dir}; "
-                "stop it first or choose another --data-dir"
-            ) from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(f"{os.getpid()}\n")
-        self._file.flush()
-
-    def release(self):
-        fcntl.flock(self._file, fcntl.LOCK_UN)
-        self._file.close()
-
-
 class Service:
-    """Manager + HTTP server for one data directory.
+    """Manager + run store + HTTP server for one data directory.
 
     Parameters
     ----------
     data_dir : str
-        Where the queue and history database lives.
+        Where the queue and history database and the saved runs live.
     profile_path : str or None
         Startup profile for the worker (None: built-in simulated devices).
     host, port : str, int
         Address of the HTTP server (port 0: any free port).
     api_key : str or None
         Required from clients when given.
+    tiled_uri, tiled_api_key : str or None
+        A shared tiled server that also receives every run (``--tiled-uri``).
+    profile_timeout : float
+        Seconds the profile may take to load (``--profile-timeout``).
     """
 
-    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None):
+    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None,
+                 *, tiled_uri=None, tiled_api_key=None, profile_timeout=DEFAULT_PROFILE_TIMEOUT):
         if profile_path is not None and not os.path.isfile(profile_path):
             raise ConfigurationError(f"the profile {profile_path} does not exist")
+        if tiled_uri is not None:
+            check_tiled(tiled_uri)
         self._lock = DataDirLock(data_dir)
         try:
-            self.manager = Manager(data_dir, profile_path)
+            check_database(os.path.join(data_dir, DATABASE_NAME), "queue database")
+            check_database(os.path.join(data_dir, INDEX_NAME), "run index")
+            self.manager = Manager(data_dir, profile_path, profile_timeout=profile_timeout)
+            self.store = RunStore(data_dir, tiled_uri=tiled_uri, tiled_api_key=tiled_api_key)
+            # Subscribed before the manager runs: the store sees every document.
+            self.manager.subscribe(self.store.on_manager_event)
             try:
-                self.server = ServerThread(create_app(self.manager, api_key=api_key), host, port)
+                self.server = ServerThread(create_app(self.manager, api_key=api_key, store=self.store), host, port)
             except OSError as error:
                 raise ConfigurationError(str(error)) from None
         except BaseException:
@@ -86,14 +71,17 @@ class Service:
     def url(self):
         return self.server.url
 
-    def start(self, manager_host=None, wait=True):
+    def start(self, manager_host=None, wait=False):
         """Start the manager (on its own thread unless ``manager_host`` runs it) and serve.
 
         ``manager_host`` is a callable that starts ``manager.run`` elsewhere
-        (the desktop app passes its ``QThread``). ``wait=False`` serves at
-        once instead of waiting for the profile description (a window must
-        not block); until it arrives, plans are refused with that reason.
+        (the desktop app passes its ``QThread``). Serving starts at once: a
+        plan added before the profile is described is checked against the
+        description kept from the last start, or held until the new one
+        arrives (see ``queue_gui.manager.profile_state``). ``wait=True``
+        waits for the description first (benchmarks that time requests).
         """
+        self.store.start()
         if manager_host is None:
             self._manager_thread.start()
         else:
@@ -109,7 +97,7 @@ class Service:
         gc.freeze()
 
     def stop(self):
-        """Stop serving, close the environment and the database, release the lock."""
+        """Stop serving, close the environment and the databases, release the lock."""
         self.server.stop()
         self.manager.shutdown()
         if self._manager_thread.is_alive():
@@ -117,5 +105,22 @@ class Service:
         self.release()
 
     def release(self):
-        """Release the data directory (after the manager has stopped)."""
+        """Close the run store and release the data directory (after the manager has stopped).
+
+        The store stops after the manager, so that it has written whatever
+        documents the manager still published.
+        """
+        if not self.store.stop(30):
+            logger.warning("the run store did not stop in time")
         self._lock.release()
+
+
+def check_tiled(uri):
+    """Refuse a tiled URI that cannot work: not http(s), or the tiled client not installed."""
+    from .store.tiled_sync import INSTALL_HINT, missing_requirements
+
+    if not uri.startswith(("http://", "https://")):
+        raise ConfigurationError(f"--tiled-uri must be an http:// or https:// address, not {uri!r}")
+    missing = missing_requirements()
+    if missing:
+        raise ConfigurationError(f"--tiled-uri needs {', '.join(missing)}, which are not installed: {INSTALL_HINT}")

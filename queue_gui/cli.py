@@ -1,4 +1,4 @@
-"""Command line: ``queue-gui [--headless] [--host] [--port] [--data-dir] [--profile] [--api-key]``."""
+"""Command line: ``queue-gui [--headless] [--host] [--port] [--data-dir] [--profile] [--api-key] [--tiled-uri]``."""
 
 import argparse
 import ipaddress
@@ -14,8 +14,10 @@ from . import __version__
 
 DEFAULT_PORT = 60610
 API_KEY_VARIABLE = "QUEUE_GUI_API_KEY"
+TILED_API_KEY_VARIABLE = "QUEUE_GUI_TILED_API_KEY"
 
 EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_CONFIGURATION = 2
 
 
@@ -33,7 +35,18 @@ def build_parser():
         help="directory of the queue and history database (default: %(default)s)",
     )
     parser.add_argument("--profile", default=None, help="startup profile defining devices and plans (default: built-in simulated devices)")
+    parser.add_argument(
+        "--profile-timeout", type=float, default=60.0, metavar="SECONDS",
+        help="how long the profile may take to load before it is reported as hanging (default: %(default)g)",
+    )
     parser.add_argument("--api-key", default=None, help=f"API key clients must send (default: ${API_KEY_VARIABLE})")
+    parser.add_argument(
+        "--tiled-uri", default=None,
+        help="also send every run to this tiled server (runs wait locally while it is unreachable)",
+    )
+    parser.add_argument(
+        "--tiled-api-key", default=None, help=f"API key of the tiled server (default: ${TILED_API_KEY_VARIABLE})"
+    )
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="logging level (default: WARNING)")
     parser.add_argument("--version", action="version", version=f"queue-gui {__version__}")
     return parser
@@ -55,14 +68,24 @@ def check_configuration(args):
             f"refusing to serve on {args.host} without an API key: anyone on the network could run plans. "
             f"Give --api-key (or set {API_KEY_VARIABLE}), or bind 127.0.0.1"
         )
+    if not args.profile_timeout > 0:
+        return f"--profile-timeout must be a positive number of seconds, not {args.profile_timeout:g}"
     if not 0 <= args.port <= 65535:
         return f"--port must be between 0 and 65535, not {args.port}"
+    if args.tiled_uri is not None:
+        from .app import ConfigurationError, check_tiled
+
+        try:
+            check_tiled(args.tiled_uri)
+        except ConfigurationError as error:
+            return str(error)
     return None
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     args.api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
+    args.tiled_api_key = args.tiled_api_key or os.environ.get(TILED_API_KEY_VARIABLE) or None
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     problem = check_configuration(args)
     if problem:
@@ -76,9 +99,15 @@ def main(argv=None):
 def run_desktop(args):
     """The window, with the manager on a QThread and the server beside it."""
     from .app import ConfigurationError
+    from .display import ADVICE, display_problem
+
+    problem = display_problem()
+    if problem:
+        print(f"queue-gui: cannot open a window: {problem}. {ADVICE}", file=sys.stderr)
+        return EXIT_CONFIGURATION
 
     try:
-        from .qt.app import run_gui
+        from .desktop import run_gui
 
         return run_gui(args)
     except ConfigurationError as error:
@@ -94,15 +123,23 @@ def run_headless(args):
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        service = Service(args.data_dir, args.profile, args.host, args.port, args.api_key)
+        service = Service(
+            args.data_dir, args.profile, args.host, args.port, args.api_key,
+            tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key, profile_timeout=args.profile_timeout,
+        )
     except ConfigurationError as error:
         print(f"queue-gui: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION
     service.start()
     print(f"queue-gui: serving {service.url}", flush=True)
+    # A manager whose thread ended is no service: do not go on pretending.
+    threading.Thread(target=lambda: service.manager.wait_finished() and stop.set(), daemon=True).start()
     try:
         stop.wait()
     finally:
         service.stop()
+    if service.manager.failure:
+        print(f"queue-gui: {service.manager.stopped_reason()}", file=sys.stderr, flush=True)
+        return EXIT_FAILURE
     print("queue-gui: stopped", flush=True)
     return EXIT_OK

@@ -69,3 +69,36 @@ EXIT_STATUS_OF_CONTINUE = {
     ContinueOption.STOP: ExitStatus.STOPPED,
     ContinueOption.HALT: ExitStatus.HALTED,
 }
+
+
+class RunExitStatus(str, enum.Enum):
+    """How a saved run ended, as its index records it (``exit_status`` of ``/api/runs``).
+
+    The first three are the stop document's own words; ``interrupted`` is
+    queue-gui's for a run that never got a stop document (its worker died,
+    the environment was destroyed, the application was killed).
+    """
+
+    SUCCESS = "success"
+    ABORT = "abort"
+    FAIL = "fail"
+    INTERRUPTED = "interrupted"
+
+
+class TiledState(str, enum.Enum):
+    """What the shared tiled store is doing; served as ``tiled_state``."""
+
+    OFF = "off"  # no --tiled-uri
+    CONNECTING = "connecting"
+    SENDING = "sending"
+    UP_TO_DATE = "up_to_date"
+    UNREACHABLE = "unreachable"  # the server does not answer: runs wait, retried with back-off
+    ERROR = "error"  # the server answers but refuses (a wrong key), or the client is missing
+
+
+class TiledRunState(str, enum.Enum):
+    """Where one run stands with the shared tiled store (``tiled_state`` of a run)."""
+
+    WAITING = "waiting"
+    SENT = "sent"
+    FAILED = "failed"  # the server refused this run; kept locally, retried on request

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -11,15 +12,18 @@ import time
 
 import httpx
 import psutil
+import pytest
 
 from tests.conftest import TEST_PROFILE
 
 QUEUE_GUI = shutil.which("queue-gui", path=os.path.dirname(sys.executable))
 
 
-def launch(data_dir, *extra, env=None):
+def launch(data_dir, *extra, env=None, new_group=False):
     command = [sys.executable, "-m", "queue_gui", "--headless", "--port", "0", "--data-dir", data_dir, "--profile", TEST_PROFILE, *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=new_group
+    )
     line = process.stdout.readline()
     if not line.startswith("queue-gui: serving http://"):
         process.kill()
@@ -39,8 +43,10 @@ def finish(process, signum=signal.SIGTERM):
 def test_headless_serves_and_exits_cleanly_on_sigterm_and_sigint(data_dir):
     for signum in (signal.SIGTERM, signal.SIGINT):
         process, url = launch(data_dir)
+        # Served at once; the manager is idle once the standby has described the profile.
+        assert httpx.get(url + "/").json()["manager_state"] in ("initializing", "idle")
+        wait_until(url, lambda s: s["manager_state"] == "idle")
         worker = psutil.Process(process.pid).children()
-        assert httpx.get(url + "/").json()["manager_state"] == "idle"
         assert finish(process, signum) == 0
         _, alive = psutil.wait_procs(worker, timeout=15)
         assert not alive, "the worker (and multiprocessing's helper) end with the app"
@@ -90,7 +96,7 @@ def test_api_key_from_the_environment_is_required(data_dir):
         assert httpx.get(url + "/").status_code == 401
         assert httpx.get(url + "/", headers={"Authorization": "ApiKey wrong"}).status_code == 403
         reply = httpx.get(url + "/", headers={"Authorization": "ApiKey s3cret-key"})
-        assert reply.status_code == 200 and reply.json()["manager_state"] == "idle"
+        assert reply.status_code == 200 and reply.json()["manager_state"] in ("initializing", "idle")
     finally:
         assert finish(process) == 0
 
@@ -104,6 +110,9 @@ def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
         wait_until(url, lambda s: s["worker_environment_exists"])
         httpx.post(url + "/process_queue")
         wait_until(url, lambda s: s["manager_state"] == "executing_queue")
+        wait_until(url, lambda s: httpx.get(url + "/api/re/runs", params={"option": "open"}).json()["run_list"])
+        (run,) = httpx.get(url + "/api/re/runs").json()["run_list"]
+        killed_at = time.time()
     finally:
         children = psutil.Process(process.pid).children()
         process.kill()  # the application dies: no chance to clean up
@@ -123,6 +132,9 @@ def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
         history = history_in(data_dir)
         assert history[-1]["item_uid"] == item["item_uid"]
         assert history[-1]["result"]["exit_status"] == "unknown"
+        # Hardening #5: the facts of the attempt survive the crash.
+        assert history[-1]["result"]["run_uids"] == [run["uid"]]
+        assert history[-1]["result"]["time_start"] < killed_at
     finally:
         assert finish(process) == 0
 
@@ -161,8 +173,10 @@ def test_the_desktop_app_serves_the_same_api_and_quits_on_sigterm(data_dir, tmp_
         assert finish(process) == 0
 
 
-def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir):
-    process, url = launch(data_dir)
+@pytest.mark.parametrize("to_the_group", [False, True], ids=["to the app", "to its process group"])
+def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir, to_the_group):
+    """systemd's stop, timeout(1) and a closing terminal signal the whole group, the worker included."""
+    process, url = launch(data_dir, new_group=to_the_group)
     try:
         item = httpx.post(url + "/add_to_queue", json={"plan": {"name": "long_count", "args": [["det1"]], "kwargs": {"num": 400}}}).json()["item"]
         httpx.post(url + "/create_environment")
@@ -170,7 +184,11 @@ def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir):
         httpx.post(url + "/process_queue")
         wait_until(url, lambda s: s["manager_state"] == "executing_queue")
     finally:
-        assert finish(process) == 0
+        if to_the_group:
+            os.killpg(process.pid, signal.SIGTERM)
+            assert process.wait(60) == 0
+        else:
+            assert finish(process) == 0
 
     process, url = launch(data_dir)
     try:
@@ -181,3 +199,41 @@ def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir):
         assert "shut down while the plan was running" in record["result"]["msg"]
     finally:
         assert finish(process) == 0
+
+
+def test_a_tiled_uri_that_cannot_work_is_refused_before_anything_starts(data_dir):
+    done = subprocess.run(
+        [sys.executable, "-m", "queue_gui", "--headless", "--data-dir", data_dir, "--tiled-uri", "ftp://tiled.lab"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2 and "--tiled-uri must be an http:// or https:// address" in done.stderr
+    assert not os.path.exists(data_dir), "nothing was created"
+
+
+def test_headless_with_a_tiled_uri_serves_and_reports_the_shared_store(data_dir):
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        uri = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = dict(os.environ, QUEUE_GUI_TILED_API_KEY="abc123", TILED_RETRY_ATTEMPTS="1")
+    process, url = launch(data_dir, "--tiled-uri", uri, env=env)
+    try:
+        status = httpx.get(url + "/api/store/status").json()
+        assert status["success"] is True and status["tiled_uri"] == uri
+        assert status["tiled_state"] in ("connecting", "unreachable") and status["runs_waiting"] == 0
+        assert httpx.get(url + "/api/runs").json()["runs"] == []
+    finally:
+        assert finish(process) == 0
+
+
+@pytest.mark.parametrize("display", [None, ":97"], ids=["no DISPLAY", "a display nobody serves"])
+def test_no_usable_display_says_what_to_do_instead_of_a_qt_abort(data_dir, display):
+    """Hardening #11: Qt aborted with 'Could not load the Qt platform plugin xcb' and exit 134."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    if display:
+        env["DISPLAY"] = display
+    command = [sys.executable, "-m", "queue_gui", "--port", "0", "--data-dir", data_dir]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "cannot open a window" in done.stderr
+    assert "queue-gui --headless" in done.stderr and "install-qt-libs.sh" in done.stderr
+    assert "Could not load the Qt platform plugin" not in done.stderr

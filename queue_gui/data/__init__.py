@@ -1,4 +1,7 @@
-"""What the window plots and tabulates from bluesky documents, without Qt.
+"""Qt-free logic over bluesky documents: what the window shows of the data.
+
+Progress of the running plan (:mod:`~queue_gui.data.progress`), and what the
+window plots and tabulates.
 
 The documents of running plans arrive on the GUI thread in bursts (see
 :class:`queue_gui.qt.bridge.ManagerBridge`). :class:`~queue_gui.data.runs.LiveData`

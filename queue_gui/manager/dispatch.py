@@ -7,6 +7,7 @@ name, so a typo in a client never goes unnoticed. A handler returns a dict
 """
 
 import logging
+import re
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +16,23 @@ logger = logging.getLogger(__name__)
 COMMON_PARAMS = frozenset({"lock_key", "user", "user_group"})
 
 COMMANDS = {}
+
+#: A quoted value longer than this is shown cut in a refusal (a 6 MB device
+#: name once came back in full); the whole message is capped too.
+MAX_ECHO_CHARS = 120
+MAX_MESSAGE_CHARS = 4000
+_LONG_QUOTED = re.compile(r"'([^']{%d,})'|\"([^\"]{%d,})\"" % (MAX_ECHO_CHARS, MAX_ECHO_CHARS))
+
+
+def shorten_echoes(msg):
+    """A refusal with every long quoted value cut to its start and its length."""
+
+    def cut(match):
+        text = match.group(1) if match.group(1) is not None else match.group(2)
+        return f"'{text[:60]}…' ({len(text)} characters)"
+
+    msg = _LONG_QUOTED.sub(cut, msg)
+    return msg if len(msg) <= MAX_MESSAGE_CHARS else msg[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 class Refused(Exception):
@@ -38,6 +56,13 @@ def command(name, params=(), locked_by=None):
 
 def dispatch(target, name, params):
     """Run one command on ``target``; always returns a reply dict."""
+    reply = _dispatch(target, name, params)
+    if not reply["success"]:
+        reply["msg"] = shorten_echoes(reply["msg"])
+    return reply
+
+
+def _dispatch(target, name, params):
     entry = COMMANDS.get(name)
     if entry is None:
         return {"success": False, "msg": f"unknown command '{name}'"}

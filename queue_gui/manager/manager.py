@@ -24,6 +24,7 @@ from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
 from .locks import LockCommands
 from .metadata import MetadataCommands
+from .profile_state import DEFAULT_PROFILE_TIMEOUT, ProfileState
 from .queue_commands import QueueCommands
 from .queue_store import QueueStore, new_uid
 from .run_control import RunControl
@@ -42,7 +43,7 @@ _REPORT = "report"
 _EXIT = "exit"
 
 
-class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands):
+class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands, ProfileState):
     """Queue engine shared by the desktop window and the HTTP server.
 
     Parameters
@@ -53,6 +54,9 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         Startup profile of the worker; None selects the built-in simulated one.
     forward_documents : bool
         Ask the worker to send bluesky documents (for live plots and files).
+    profile_timeout : float
+        Seconds a worker may take to load and describe the profile before
+        it is stopped and the profile reported as hanging.
 
     Notes
     -----
@@ -61,7 +65,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
     method is safe to call from any thread.
     """
 
-    def __init__(self, data_dir, profile_path=None, forward_documents=True):
+    def __init__(self, data_dir, profile_path=None, forward_documents=True, profile_timeout=DEFAULT_PROFILE_TIMEOUT):
         self.data_dir = data_dir
         self.profile_path = profile_path
         self._forward_documents = forward_documents
@@ -100,13 +104,43 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._last_scan_id = None
         self._last_status = None
         self._shutting_down = False
+        self._failure = None
+        self._init_profile_state(profile_timeout)
 
     # ------------------------------------------------------------ any thread
     def submit(self, name, params=None):
-        """Queue a command; returns a Future resolving to the reply dict."""
+        """Queue a command; returns a Future resolving to the reply dict.
+
+        Once the manager's thread has ended nobody reads the inbox: the
+        Future is answered at once with the reason, never left waiting.
+        """
         future = concurrent.futures.Future()
+        if self._finished.is_set():
+            future.set_result({"success": False, "msg": self.stopped_reason()})
+            return future
         self._inbox.put((_COMMAND, name, params, future))
+        if self._finished.is_set():
+            self._refuse_waiting_commands()
         return future
+
+    @property
+    def failure(self):
+        """Why the manager's thread ended with an error (text), or None."""
+        return self._failure
+
+    @property
+    def stopped(self):
+        """True once the manager's thread has ended (shut down, or failed)."""
+        return self._finished.is_set()
+
+    def stopped_reason(self):
+        if self._failure:
+            return f"the queue-gui manager stopped after an error: {self._failure}"
+        return "the queue-gui manager has been shut down"
+
+    def wait_finished(self, timeout=None):
+        """Block until the manager's thread has ended; True when it has."""
+        return self._finished.wait(timeout)
 
     def call(self, name, params=None, timeout=30):
         """Submit and wait for the reply (for scripts and tests, not for GUIs)."""
@@ -163,7 +197,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._recover_interrupted_item()
             self._plan_queue_mode = self._store.get_meta("plan_queue_mode", self._plan_queue_mode)
             self._autostart = self._store.get_meta("queue_autostart", False)
-            self._description = self._store.get_meta("profile_description")
+            self._description = self._cached_description()
             self._load_metadata()
             try:
                 self._start_worker()
@@ -173,25 +207,52 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
                 self._profile_error_msg = f"cannot start the worker process: {error}"
                 self._set_state(ManagerState.IDLE)
             self._serve_inbox()
+        except BaseException as error:
+            # Logged and kept: the server answers 503 with it, the command
+            # line exits with it; the thread itself ends quietly.
+            self._failure = f"{type(error).__name__}: {error}"
+            logger.exception("the manager's thread failed")
         finally:
-            self._close()
-            self._ready.set()
-            self._finished.set()
+            try:
+                self._close()
+            finally:
+                self._ready.set()
+                self._finished.set()
+                self._refuse_waiting_commands()
+
+    def _refuse_waiting_commands(self):
+        """Answer every command still in the inbox (the thread that would have is gone)."""
+        while True:
+            try:
+                entry = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if entry[0] == _COMMAND and entry[3].set_running_or_notify_cancel():
+                entry[3].set_result({"success": False, "msg": self.stopped_reason()})
 
     def _serve_inbox(self):
         while True:
-            entry = self._inbox.get()
+            # The inbox is waited on with a timeout only while a profile
+            # loads: its deadline is the one thing that happens without a message.
+            try:
+                entry = self._inbox.get(timeout=self._seconds_to_deadline())
+            except queue.Empty:
+                entry = (None,)
             kind = entry[0]
             if kind == _STOP:
                 return
             future = reply = None
             if kind == _COMMAND:
                 _, name, params, future = entry
+                if self._hold(name, params, future):
+                    continue  # answered once the profile is described (or failed)
                 reply = dispatch(self, name, params)
             elif kind == _REPORT:
                 self._handle_report(entry[1], entry[2])
             elif kind == _EXIT:
                 self._handle_exit(entry[1], entry[2])
+            self._check_deadline()
+            self._release_held()
             self._autostart_if_due()
             # Published before the reply: a client that polls right after its
             # answer never sees an older status than the one pushed.
@@ -252,6 +313,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             "lock": self._lock_flags(),
             "run_metadata_uid": self._uids["metadata"],
             "profile_error": self._profile_error_msg,
+            "profile_state": self._profile_status(),
         }
 
     # ------------------------------------------------------------ profile data
@@ -298,6 +360,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._profile_loaded = False
         self._profile_failed = False
         self._worker_exit_expected = None
+        self._begin_loading()
         self._worker = WorkerClient(
             self.profile_path,
             on_report=lambda client, msg: self._inbox.put((_REPORT, client, msg)),
@@ -320,10 +383,18 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         if handler is None:
             logger.warning("unknown report from the worker: %r", msg.get("type"))
             return
-        handler(self, msg)
+        try:
+            handler(self, msg)
+        except Exception as error:
+            # One report that cannot be handled (a full disk under the
+            # database, say) must not end the manager: say so and go on.
+            logger.exception("handling the worker's %r report failed", msg.get("type"))
+            self._add_console(f"queue-gui: internal error while handling the worker's {msg.get('type')!r} report: "
+                              f"{type(error).__name__}: {error}\n")
 
     def _on_profile_loaded(self, msg):
         self._profile_loaded = True
+        self._profile_deadline = None
         if "task_uid" not in msg:  # an environment update describes the profile already read
             self._profile_mtime = msg.get("profile_mtime")
         self._profile_error_msg = None
@@ -334,7 +405,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._uids["devices"] = new_uid()
         if description != self._description:
             self._description = description
-            self._store.set_meta("profile_description", description)
+            self._keep_description(description)
         if self._state is ManagerState.INITIALIZING:
             self._set_state(ManagerState.IDLE)
         if "task_uid" in msg:
@@ -344,9 +415,18 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
     def _on_profile_failed(self, msg):
         self._profile_loaded = False
         self._profile_failed = True
+        self._profile_deadline = None
         self._profile_error_msg = msg["msg"]
         self._add_console(f"queue-gui: the startup profile failed to load: {msg['msg']}\n{msg['traceback']}")
         if self._state is ManagerState.INITIALIZING:
+            self._set_state(ManagerState.IDLE)
+
+    def _on_profile_given_up(self, reason):
+        """The standby was stopped for taking too long: nothing waits on it any more."""
+        if self._state is ManagerState.CREATING_ENVIRONMENT:
+            self._env_state = EnvironmentState.FAILED
+            self._add_console(f"queue-gui: the environment could not be opened: {reason}\n")
+        if self._state in (ManagerState.INITIALIZING, ManagerState.CREATING_ENVIRONMENT):
             self._set_state(ManagerState.IDLE)
 
     def _on_console(self, msg):
@@ -373,16 +453,21 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._env_state = EnvironmentState.FAILED
             if not self._profile_loaded and self._state is ManagerState.INITIALIZING:
                 self._profile_error_msg = reason
+        elif expected == "profile_timeout":
+            if self._env_state is not EnvironmentState.FAILED:
+                self._env_state = EnvironmentState.CLOSED
         else:
             if expected == "destroy":
+                self._add_console("queue-gui: the environment was destroyed (its worker process was killed)\n")
                 self._finish_interrupted_item("the environment was destroyed while the plan was running")
             self._env_state = EnvironmentState.CLOSED
         self._set_state(ManagerState.IDLE)
         if self._shutting_down:
             return
-        if expected is not None or self._profile_loaded:
-            # A standby that died while loading the profile is not restarted
-            # in a loop; opening the environment will try again.
+        if expected in ("close", "destroy") or (expected is None and self._profile_loaded):
+            # A standby that died or hung while loading the profile is not
+            # restarted in a loop; opening the environment (or Reload
+            # profile) tries again.
             self._start_worker()
 
     # ------------------------------------------------------------ crash recovery
@@ -399,13 +484,21 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._disable_autostart()
         self._immediate_uid = None
 
-    def _finish_running(self, exit_status, msg, back_to_front, run_uids=None, scan_ids=None):
+    def _finish_running(self, exit_status, msg, back_to_front):
+        """Record the running item as ended by something other than the worker's own report.
+
+        The worker's report carries the attempt's facts; here they come from
+        what the manager kept while it ran (persisted, so a restart after a
+        crash has them too): the real start time and every run it opened.
+        """
         now = time.time()
+        facts = self._store.running_facts or {}
+        time_start = facts.get("time_start")
         result = {
             "exit_status": exit_status,
-            "run_uids": run_uids or [],
-            "scan_ids": scan_ids or [],
-            "time_start": self._store.running.get("properties", {}).get("time_start", now),
+            "run_uids": list(facts.get("run_uids") or []),
+            "scan_ids": list(facts.get("scan_ids") or []),
+            "time_start": time_start if isinstance(time_start, (int, float)) else now,
             "time_stop": now,
             "msg": msg,
             "traceback": "",
@@ -426,12 +519,38 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             if not clean:
                 worker.kill()
                 worker.join(5)
+            self._hand_on_last_documents(worker)
             if running is not None:
                 status = "aborted" if clean else "unknown"
                 msg = "queue-gui was shut down while the plan was running" + ("" if clean else "; the worker was killed")
                 self._finish_running(status, msg, back_to_front=self._requeue_running())
         if self._store is not None:
             self._store.close()
+
+
+    def _hand_on_last_documents(self, worker, timeout=5):
+        """Publish what the ending worker still sent: the documents of the aborted plan, its stop included.
+
+        Its reports reach the inbox after the inbox is no longer served; the
+        run store would otherwise never see the run's stop document and
+        mark a cleanly aborted run as interrupted. Commands that arrive now
+        are answered with a refusal, so no client waits for them.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                entry = self._inbox.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                return
+            kind = entry[0]
+            if kind == _COMMAND:
+                future = entry[3]
+                if future.set_running_or_notify_cancel():
+                    future.set_result({"success": False, "msg": "queue-gui is shutting down"})
+            elif kind == _REPORT and entry[1] is worker and entry[2].get("type") == "documents":
+                self._emit("documents", entry[2]["docs"])
+            elif kind == _EXIT and entry[1] is worker:
+                return
 
 
 def _describe_exit(exitcode):

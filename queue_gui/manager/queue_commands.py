@@ -11,7 +11,7 @@ import functools
 import getpass
 
 from ..wire import ItemType
-from .dispatch import Refused, command
+from .dispatch import Refused, command, shorten_echoes
 from .queue_store import new_uid, new_uids
 from .validation import ItemInvalid, validate_item
 
@@ -98,7 +98,7 @@ class QueueCommands:
                 results.append({"success": True, "msg": ""})
             except Refused as error:
                 records.append(item)
-                results.append({"success": False, "msg": str(error)})
+                results.append({"success": False, "msg": shorten_echoes(str(error))})
         failures = [r for r in results if not r["success"]]
         if failures:
             return {

@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 
+#: Key in ``meta`` of what is known of the running item's attempt (its real
+#: start time, the runs it opened): an interrupted plan keeps these facts.
+RUNNING_FACTS_KEY = "running_facts"
+
 #: Gap between neighbouring positions when the queue is (re)numbered. Items
 #: inserted between two others take the midpoint, so renumbering is rare.
 _POSITION_STEP = 1024.0
@@ -124,6 +128,9 @@ class QueueStore:
         self._history = [json.loads(row[0]) for row in self._db.execute("SELECT item FROM history ORDER BY id")]
         row = self._db.execute("SELECT item FROM running").fetchone()
         self._running = json.loads(row[0]) if row else None
+        facts = self.get_meta(RUNNING_FACTS_KEY)
+        uid = self._running["item_uid"] if self._running else None
+        self._facts = facts if isinstance(facts, dict) and facts.get("item_uid") == uid and uid else None
 
     def items(self):
         """The queue in order (the running item excluded). Do not mutate."""
@@ -278,6 +285,8 @@ class QueueStore:
 
     def remove(self, uid=None, pos=None):
         """Remove and return one item named by uid or position (default: the back)."""
+        if uid is not None and pos is not None:
+            raise ValueError("give either an item uid or a position, not both")
         return self.remove_batch([uid] if uid is not None else None, pos=pos)[0]
 
     def remove_batch(self, uids=None, pos=None):
@@ -356,25 +365,52 @@ class QueueStore:
         self.queue_uid = new_uid()
 
     # ------------------------------------------------------ running / history
-    def start_front(self):
-        """Take the front item out of the queue and record it as running."""
+    def start_front(self, time_start=None):
+        """Take the front item out of the queue and record it as running (since ``time_start``)."""
         if self._running is not None:
             raise RuntimeError("an item is already running")
         with self._transaction():
             item = self._delete(0)
             self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (_dumps(item),))
+            self._begin_facts(item, time_start)
         self._running = item
         self.queue_uid = new_uid()
         return item
 
-    def set_running(self, item):
+    def set_running(self, item, time_start=None):
         """Record an item that runs without being in the queue (immediate execution)."""
         if self._running is not None:
             raise RuntimeError("an item is already running")
         with self._transaction():
             self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (_dumps(item),))
+            self._begin_facts(item, time_start)
         self._running = item
         self.queue_uid = new_uid()
+
+    @property
+    def running_facts(self):
+        """``{"item_uid", "time_start", "run_uids", "scan_ids"}`` of the running item, or None. Do not mutate."""
+        return self._facts
+
+    def _begin_facts(self, item, time_start):
+        facts = {"item_uid": item["item_uid"], "time_start": time_start, "run_uids": [], "scan_ids": []}
+        self._write_meta(RUNNING_FACTS_KEY, facts)
+        self._facts = facts
+
+    def update_running_facts(self, time_start=None, run_uid=None, scan_id=None):
+        """Keep what the worker reports of the running item, so that a crash does not lose it."""
+        if self._facts is None:
+            return
+        facts = dict(self._facts, run_uids=list(self._facts["run_uids"]), scan_ids=list(self._facts["scan_ids"]))
+        if time_start is not None:
+            facts["time_start"] = time_start
+        if run_uid is not None and run_uid not in facts["run_uids"]:
+            facts["run_uids"].append(run_uid)
+            if scan_id is not None:
+                facts["scan_ids"].append(scan_id)
+        with self._transaction():
+            self._write_meta(RUNNING_FACTS_KEY, facts)
+        self._facts = facts
 
     def finish_running(self, result, back_to_front):
         """End the running item: append it with ``result`` to history, optionally requeue it.
@@ -387,10 +423,12 @@ class QueueStore:
         record = dict(item, result=result)
         with self._transaction():
             self._db.execute("DELETE FROM running")
+            self._db.execute("DELETE FROM meta WHERE key = ?", (RUNNING_FACTS_KEY,))
             self._db.execute("INSERT INTO history (item) VALUES (?)", (_dumps(record),))
             if back_to_front and not any(q["item_uid"] == item["item_uid"] for q in self._queue):
                 self._insert(0, item)
         self._running = None
+        self._facts = None
         self._history.append(record)
         self.queue_uid = new_uid()
         self.history_uid = new_uid()
@@ -428,11 +466,13 @@ class QueueStore:
 
     def set_meta(self, key, value):
         with self._transaction():
-            self._db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, _dumps(value)),
-            )
+            self._write_meta(key, value)
+
+    def _write_meta(self, key, value):
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, _dumps(value)),
+        )
 
     def close(self):
         self._db.close()

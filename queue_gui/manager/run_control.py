@@ -22,6 +22,7 @@ does not start after it.
 import copy
 import logging
 import os
+import time
 
 from ..wire import QUEUE_STOP_INSTRUCTION, ContinueOption, EnvironmentState, ExitStatus, ItemType, ManagerState, PauseOption
 from ..worker.protocol import Command
@@ -36,9 +37,11 @@ _EXECUTING = (ManagerState.STARTING_QUEUE, ManagerState.EXECUTING_QUEUE)
 class RunControl:
     """Environment and run-control commands of the manager (see module docstring)."""
 
-    def _require_idle(self, action):
-        if self._state is not ManagerState.IDLE:
-            raise Refused(f"cannot {action}: the manager is {self._state.value}")
+    def _require_idle(self, action, or_loading=False):
+        """Refuse unless idle (or, with ``or_loading``, still loading the profile at start-up)."""
+        if self._state is ManagerState.IDLE or (or_loading and self._state is ManagerState.INITIALIZING):
+            return
+        raise Refused(f"cannot {action}: the manager is {self._state.value}")
 
     def _require_environment(self, action):
         if not self._env_exists:
@@ -49,7 +52,8 @@ class RunControl:
     def _cmd_environment_open(self, **common):
         if self._env_exists:
             raise Refused("cannot open the environment: it is already open")
-        self._require_idle("open the environment")
+        # While the profile loads at start-up, the standby opens as soon as it is ready.
+        self._require_idle("open the environment", or_loading=True)
         if self._worker is None or self._profile_failed or self._profile_changed():
             # Re-read the profile: it failed before, or the scientist edited it.
             # A standby still loading is kept: it opens as soon as it is ready.
@@ -64,7 +68,8 @@ class RunControl:
         """Re-read the startup profile (a new standby worker describes it)."""
         if self._env_exists:
             raise Refused("cannot reload the profile: close the environment first")
-        self._require_idle("reload the profile")
+        # A standby stuck loading a hung profile is replaced, too.
+        self._require_idle("reload the profile", or_loading=True)
         self._retire_worker()
         return {"msg": "reloading the startup profile"}
 
@@ -123,7 +128,7 @@ class RunControl:
 
     @command("environment_destroy", locked_by="environment")
     def _cmd_environment_destroy(self, **common):
-        if not self._env_exists and self._state is not ManagerState.CREATING_ENVIRONMENT:
+        if not self._env_exists and self._state is not ManagerState.CREATING_ENVIRONMENT and not self.profile_loading:
             raise Refused("cannot destroy the environment: it is not open")
         if self._state is ManagerState.DESTROYING_ENVIRONMENT:
             raise Refused("the environment is already being destroyed")
@@ -221,7 +226,7 @@ class RunControl:
         record = self._prepare_item(item, user, user_group)
         if record["item_type"] != ItemType.PLAN.value:
             raise Refused("only plans can be executed immediately")
-        self._store.set_running(record)
+        self._store.set_running(record, time_start=time.time())
         self._immediate_uid = record["item_uid"]
         self._set_state(ManagerState.STARTING_QUEUE)
         self._send_running_item(record)
@@ -237,7 +242,7 @@ class RunControl:
         if self._queue_stop_pending or len(self._store) == 0:
             self._end_queue("", disable_autostart=self._queue_stop_pending)
             return
-        self._send_running_item(self._store.start_front())
+        self._send_running_item(self._store.start_front(time_start=time.time()))
 
     def _send_running_item(self, item):
         if self._runs:
@@ -269,6 +274,9 @@ class RunControl:
 
     def _on_plan_started(self, msg):
         self._plan_started_uid = msg["item_uid"]
+        running = self._store.running
+        if running is not None and running["item_uid"] == msg["item_uid"] and msg.get("time_start") is not None:
+            self._store.update_running_facts(time_start=msg["time_start"])
         self._set_state(ManagerState.EXECUTING_QUEUE)
         self._send_pending_pause()
 
@@ -307,6 +315,7 @@ class RunControl:
     def _on_run_started(self, msg):
         self._runs.append({"uid": msg["run_uid"], "is_open": True, "exit_status": None})
         self._note_scan_id(msg.get("scan_id"))
+        self._store.update_running_facts(run_uid=msg["run_uid"], scan_id=msg.get("scan_id"))
         self._uids["run_list"] = new_uid()
 
     def _on_run_stopped(self, msg):

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from queue_gui.plan_args import args_problem
 from queue_gui.wire import QUEUE_STOP_INSTRUCTION, ItemType
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,24 @@ def _validate_plan(name: str, args: Any, kwargs: Any, description: dict[str, Any
         _require_json(args, "args", f"plan {name!r}")
         _require_json(kwargs, "kwargs", f"plan {name!r}")
     arguments = _device_arguments(name, plans[name], args, kwargs)
+    _check_args_pattern(name, plans[name], args, kwargs)
     _check_device_names(name, arguments, description.get("devices", {}))
+
+
+def _check_args_pattern(name: str, plan_desc: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> None:
+    """Refuse motors and positions that do not fit a scan-family plan (see :mod:`queue_gui.plan_args`)."""
+    properties = plan_desc.get("properties")
+    pattern = properties.get("args_pattern") if isinstance(properties, dict) else None
+    if pattern is None:
+        return
+    before = 0
+    for param in plan_desc.get("parameters", []):
+        if (param.get("kind") or {}).get("name") == "VAR_POSITIONAL":
+            break
+        before += 1
+    problem = args_problem(pattern, name, args[before:], kwargs)
+    if problem:
+        raise ItemInvalid(problem)
 
 
 def signature_from_description(plan_desc: dict[str, Any]) -> inspect.Signature:

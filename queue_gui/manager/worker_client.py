@@ -16,6 +16,13 @@ from ..worker.protocol import Report, message
 logger = logging.getLogger(__name__)
 
 
+def worker_context():
+    """The multiprocessing context workers start from (see :meth:`WorkerClient.start`)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["queue_gui.worker.preload"])
+    return context
+
+
 class WorkerClient:
     """Start one worker process and relay its reports.
 
@@ -44,10 +51,13 @@ class WorkerClient:
         return self._process.pid if self._process is not None else None
 
     def start(self):
-        # spawn: a fresh interpreter, no inherited threads or Qt state.
+        # forkserver: each worker is forked from a server process that has
+        # imported bluesky and ophyd once (queue_gui.worker.preload) and
+        # has no threads and no Qt state, so a worker starts in a fraction
+        # of a spawned interpreter's time.
         from ..worker.main import worker_main
 
-        context = multiprocessing.get_context("spawn")
+        context = worker_context()
         parent_conn, child_conn = context.Pipe()
         self._process = context.Process(
             target=worker_main,

@@ -42,12 +42,19 @@ class ControlActions(QObject):
         Owner of the actions (the main window); it provides icons and dialogs.
     confirm : callable
         ``confirm(title, text) -> bool``, asked before destroying the environment.
+    report : callable or None
+        ``report(reply)`` gets every reply, to show a refusal where the
+        scientist looks (the window's status bar).
     """
 
-    def __init__(self, bridge, parent, confirm):
+    #: Shown on every action while a script holds the environment lock.
+    LOCKED_TIP = "Locked by a script: Environment > Lock key… to enter its key"
+
+    def __init__(self, bridge, parent, confirm, report=None):
         super().__init__(parent)
         self._bridge = bridge
         self._confirm = confirm
+        self._report = report
         self.actions = {}
         for name, spec in {**RUN_ACTIONS, **ENVIRONMENT_ACTIONS}.items():
             self.actions[name] = self._make(name, *spec)
@@ -72,11 +79,15 @@ class ControlActions(QObject):
             if name == "environment_destroy":
                 action.triggered.connect(self._slot_destroy)
             else:
-                action.triggered.connect(lambda checked=False, c=command, p=params: self._bridge.request(c, p))
+                action.triggered.connect(lambda checked=False, c=command, p=params: self._request(c, p))
+        action.setProperty("plain_tooltip", tooltip)
         return action
 
+    def _request(self, command, params=None):
+        self._bridge.request(command, params, on_reply=self._report)
+
     def _slot_stop_queue_toggled(self, checked):
-        self._bridge.request("queue_stop" if checked else "queue_stop_cancel")
+        self._request("queue_stop" if checked else "queue_stop_cancel")
 
     def _slot_destroy(self):
         question = (
@@ -84,12 +95,16 @@ class ControlActions(QObject):
             "a running plan is interrupted without cleanup and goes back to the front of the queue."
         )
         if self._confirm("Destroy environment", question):
-            self._bridge.request("environment_destroy")
+            self._request("environment_destroy")
 
     def update_from_status(self, status):
         allowed = allowed_actions(status)
+        # Every one of these is refused while a script holds the environment
+        # lock, unless the window sends its key.
+        locked = bool((status.get("lock") or {}).get("environment")) and self._bridge.lock_key is None
         for name, action in self.actions.items():
-            action.setEnabled(name in allowed)
+            action.setEnabled(name in allowed and not locked)
+            action.setToolTip(self.LOCKED_TIP if locked else action.property("plain_tooltip"))
         stop = self.actions["stop_queue"]
         stop.blockSignals(True)
         stop.setChecked(bool(status.get("queue_stop_pending")))

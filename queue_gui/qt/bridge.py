@@ -11,6 +11,7 @@ pushed status changes, and at most one reload of each is in flight: a burst
 of a thousand additions over HTTP costs the GUI a handful of reloads.
 """
 
+import concurrent.futures
 import logging
 import threading
 
@@ -25,6 +26,8 @@ class ManagerBridge(QObject):
     Parameters
     ----------
     manager : queue_gui.manager.manager.Manager
+    store : queue_gui.store.RunStore or None
+        The saved runs; asked through :meth:`request_store`, the same way.
     """
 
     # Typed ``object``, not ``list``/``dict``: PyQt converts typed containers
@@ -41,14 +44,21 @@ class ManagerBridge(QObject):
     #: the GUI thread was busy comes as one list.
     documents_received = Signal(object)
     reply_received = Signal(str, object)  # command name, reply dict
+    #: The run store's index changed (payload: the store's event).
+    runs_changed = Signal(object)
+    #: The run store's own state (tiled connection, runs waiting), as a dict.
+    store_status_changed = Signal(object)
 
     _status_pushed = Signal(object)
     _documents_pushed = Signal()
+    _store_event = Signal(str, object)
     _reply_ready = Signal(str, object, object)
 
-    def __init__(self, manager, parent=None):
+    def __init__(self, manager, store=None, parent=None):
         super().__init__(parent)
         self._manager = manager
+        self._store = store
+        self.store_status = {}
         self.status = {}
         #: Sent with every command when set (see :mod:`queue_gui.qt.lock_key`).
         self.lock_key = None
@@ -61,11 +71,18 @@ class ManagerBridge(QObject):
         # Queued even if the manager ever ran on the GUI thread: the slot
         # must not run inside the manager's listener call.
         self._documents_pushed.connect(self._slot_documents, Qt.QueuedConnection)
-        self._reply_ready.connect(self._slot_reply)
+        self._store_event.connect(self._slot_store_event, Qt.QueuedConnection)
+        # Queued: a Future that is already done runs its callback at once,
+        # inside request(); the reply must still come later, as promised.
+        self._reply_ready.connect(self._slot_reply, Qt.QueuedConnection)
         manager.subscribe(self._on_manager_event)
+        if store is not None:
+            store.subscribe(self._on_store_event)
 
     def close(self):
         self._manager.unsubscribe(self._on_manager_event)
+        if self._store is not None:
+            self._store.unsubscribe(self._on_store_event)
 
     # ------------------------------------------------------------ any thread
     def _on_manager_event(self, kind, payload):
@@ -82,11 +99,26 @@ class ManagerBridge(QObject):
             if first:
                 self._documents_pushed.emit()
 
+    def _on_store_event(self, kind, payload):
+        self._store_event.emit(kind, payload)
+
     def request(self, name, params=None, on_reply=None):
         """Send a command; ``on_reply(reply)`` runs later on the GUI thread."""
         if self.lock_key is not None and name not in ("lock", "unlock"):
             params = {"lock_key": self.lock_key, **(params or {})}
-        future = self._manager.submit(name, params)
+        return self._send(self._manager, name, params, on_reply)
+
+    def request_store(self, name, params=None, on_reply=None):
+        """Ask the run store (``runs_list``, ``run_documents``, ...); ``on_reply`` as for :meth:`request`."""
+        if self._store is None:
+            future = concurrent.futures.Future()
+            future.set_result({"success": False, "msg": "no run store: runs are not saved in this session"})
+            future.add_done_callback(lambda done: self._reply_ready.emit(name, _result(done), on_reply))
+            return future
+        return self._send(self._store, name, params, on_reply)
+
+    def _send(self, target, name, params, on_reply):
+        future = target.submit(name, params)
         future.add_done_callback(lambda done: self._reply_ready.emit(name, _result(done), on_reply))
         return future
 
@@ -99,6 +131,14 @@ class ManagerBridge(QObject):
             except Exception:
                 logger.exception("handling the reply to %s failed", name)
         self.reply_received.emit(name, reply)
+
+    @Slot(str, object)
+    def _slot_store_event(self, kind, payload):
+        if kind == "store_status":
+            self.store_status = payload
+            self.store_status_changed.emit(payload)
+        elif kind == "runs":
+            self.runs_changed.emit(payload)
 
     @Slot()
     def _slot_documents(self):

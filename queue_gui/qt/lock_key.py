@@ -7,7 +7,7 @@ knows the key enters it once (Environment > Lock key…): the bridge then
 sends it with every command, as the script does.
 """
 
-from qtpy.QtCore import QObject
+from qtpy.QtCore import QObject, Signal
 from qtpy.QtWidgets import QAction, QInputDialog, QLabel, QLineEdit
 
 
@@ -20,6 +20,9 @@ class LockKeyControl(QObject):
     window : QMainWindow
         Owns the action, the dialog and the label; shows refusals in its status bar.
     """
+
+    #: The key the window sends changed (actions a lock disables may work now).
+    key_changed = Signal()
 
     def __init__(self, bridge, window):
         super().__init__(window)
@@ -59,6 +62,7 @@ class LockKeyControl(QObject):
         """Send ``key`` (stripped; empty forgets it) with every command, and say whether it opens the lock."""
         key = key.strip() or None
         self._bridge.lock_key = key
+        self.key_changed.emit()
         if key is None:
             self._window.statusBar().showMessage("No lock key is sent any more.", 10000)
             return

@@ -10,7 +10,7 @@ status bar) and in the console.
 import json
 import logging
 
-from qtpy.QtCore import QSettings, Qt
+from qtpy.QtCore import QSettings, Qt, QTimer
 from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
     QAction,
@@ -21,19 +21,27 @@ from qtpy.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressBar,
 )
 
 from .actions import ControlActions
+from .failure import describe_failure
 from .history_model import HistoryModel
 from .lock_key import LockKeyControl
+from .progress import ProgressTracker, progress_text, queue_end_text, queue_end_tooltip
+from .queue_delegate import QueueItemDelegate
 from .queue_model import QueueModel, configure_queue_view
 from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
+from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
+from .widgets.runs_browser import RunsBrowser, store_status_text
 
 logger = logging.getLogger(__name__)
 
 QUEUE_FILE_FORMAT = "queue-gui queue"
+#: The runs list is asked for again at most this often (ms) while runs are written.
+RUNS_REFRESH_MS = 500
 QUEUE_FILE_VERSION = 1
 
 
@@ -62,13 +70,18 @@ class MainWindow(QMainWindow):
         self.confirm = lambda title, text: ask(self, title, text)
         self._settings = settings if settings is not None else QSettings("queue-gui", "queue-gui")
         self.setWindowTitle("queue-gui")
-        self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text))
+        self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text), report=self._report)
         self.lock_key = LockKeyControl(bridge, self)
+        self.lock_key.key_changed.connect(lambda: self.controls.update_from_status(self.bridge.status))
+        self._locked = False
         self._build_queue_view()
         self._build_docks()
         self._build_data_docks()
+        self._build_metadata_dock()
+        self._build_runs_dock()
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self._build_progress()
         self._connect_bridge()
         self._restore_layout()
 
@@ -79,6 +92,7 @@ class MainWindow(QMainWindow):
         self.queue_view.setObjectName("queue_view")
         self.queue_view.setModel(self.queue_model)
         configure_queue_view(self.queue_view)
+        self.queue_view.setItemDelegate(QueueItemDelegate(self.queue_view))
         self.queue_view.setContextMenuPolicy(Qt.CustomContextMenu)
         self.queue_view.customContextMenuRequested.connect(self._slot_queue_context_menu)
         self.queue_view.doubleClicked.connect(self._slot_edit_selected)
@@ -121,7 +135,7 @@ class MainWindow(QMainWindow):
         self.plots = PlotsDock(self.live_data, parent=self)
         self.live_table = LiveTable(self.live_data, parent=self)
         for name, title, widget, area in (
-            ("plots", "Plots", self.plots, Qt.RightDockWidgetArea),
+            ("plots", "Plots", self.plots, Qt.LeftDockWidgetArea),
             ("live_table", "Live table", self.live_table, Qt.BottomDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
@@ -129,8 +143,7 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
-        # Plots beside the editor column, the table beside the console.
-        self.splitDockWidget(self.docks["plan_editor"], self.docks["plots"], Qt.Horizontal)
+        # Plots left of the queue, taking the room the queue's short rows do not need; the table beside the console.
         self.splitDockWidget(self.docks["console"], self.docks["live_table"], Qt.Horizontal)
         self.bridge.documents_received.connect(self.live_data.consume)
 
@@ -139,6 +152,132 @@ class MainWindow(QMainWindow):
         self.docks["plots"].show()
         self.docks["plots"].raise_()
         return self.plots.show_run(documents)
+    def _build_metadata_dock(self):
+        self.metadata_panel = MetadataPanel(self)
+        self.metadata_panel.apply_requested.connect(
+            lambda metadata: self.bridge.request(
+                "metadata_set", {"metadata": metadata}, on_reply=self.metadata_panel.show_reply
+            )
+        )
+        self._metadata_uid = None
+        dock = QDockWidget("Run metadata", self)
+        dock.setObjectName("dock_metadata")
+        dock.setWidget(self.metadata_panel)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["plan_editor"], dock)
+        self.docks["plan_editor"].raise_()
+        self.docks["metadata"] = dock
+
+    def _build_runs_dock(self):
+        """Saved runs: listed from the run store, re-opened in the plots, exported, linked to the history."""
+        self.runs_browser = RunsBrowser(self.bridge.request_store, self)
+        self.runs_browser.run_selected.connect(self._slot_open_run)
+        self.runs_browser.export_requested.connect(self._slot_export_run)
+        self.runs_browser.show_item_requested.connect(self._slot_show_item_in_history)
+        self.history_panel.show_runs_requested.connect(self._slot_show_runs)
+        self._runs_refresh = QTimer(self)
+        self._runs_refresh.setSingleShot(True)
+        self._runs_refresh.setInterval(RUNS_REFRESH_MS)
+        self._runs_refresh.timeout.connect(self.runs_browser.refresh)
+        self.bridge.runs_changed.connect(lambda _: self._runs_refresh.isActive() or self._runs_refresh.start())
+        self.bridge.store_status_changed.connect(self._slot_store_status)
+        dock = QDockWidget("Runs", self)
+        dock.setObjectName("dock_runs")
+        dock.setWidget(self.runs_browser)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["history"], dock)
+        self.docks["history"].raise_()
+        self.docks["runs"] = dock
+        self.runs_browser.refresh()
+
+    def _slot_open_run(self, run):
+        """Show a saved run's plots (read from its file by the store)."""
+        self.bridge.request_store("run_documents", {"uid": run["uid"]}, on_reply=self._slot_run_documents)
+
+    def _slot_run_documents(self, reply):
+        if not reply.get("success"):
+            self.statusBar().showMessage(f"Cannot open the run: {reply.get('msg')}", 10000)
+            return
+        show_run = getattr(self, "show_saved_run", None)
+        if show_run is not None:
+            show_run(reply["documents"])
+
+    def _slot_export_run(self, run):
+        scan = run.get("scan_id")
+        name = f"scan_{scan}_{run.get('plan_name') or 'run'}.csv" if scan is not None else f"{run['uid'][:8]}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export run as CSV", name, "CSV files (*.csv)")
+        if path:
+            self.export_run(run["uid"], path)
+
+    def export_run(self, uid, path):
+        """Write the primary stream of run ``uid`` to ``path`` as CSV (the store renders it)."""
+
+        def write(reply):
+            if not reply.get("success"):
+                QMessageBox.warning(self, "Export run", f"Cannot export the run: {reply.get('msg')}")
+                return
+            try:
+                with open(path, "w", newline="") as file:
+                    file.write(reply["csv"])
+            except OSError as error:
+                QMessageBox.warning(self, "Export run", f"Cannot write {path}:\n{error}")
+                return
+            self.statusBar().showMessage(f"Exported {len(reply['csv'].splitlines()) - 1} rows to {path}", 5000)
+
+        self.bridge.request_store("run_table", {"uid": uid, "format": "csv"}, on_reply=write)
+
+    def _slot_show_item_in_history(self, item_uid):
+        if self.history_panel.select_item(item_uid):
+            self.docks["history"].show()
+            self.docks["history"].raise_()
+        else:
+            self.statusBar().showMessage("That queue item is no longer in the history", 5000)
+
+    def _slot_show_runs(self, run_uids):
+        self.docks["runs"].show()
+        self.docks["runs"].raise_()
+        self.runs_browser.select_runs(run_uids)
+
+    def _slot_store_status(self, status):
+        label = self.status_labels["store"]
+        text, tip = store_status_text(status)
+        label.setText(text)
+        label.setToolTip(tip)
+        label.setVisible(bool(text))
+
+    def _build_progress(self):
+        """Point n of N in the status bar and on the running row; the queue's expected end."""
+        self.progress = ProgressTracker(self.bridge, self)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("status_progress_bar")
+        self.progress_bar.setMaximumWidth(160)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.hide()
+        for name in ("progress", "queue_end"):
+            label = QLabel(self)
+            label.setObjectName(f"status_{name}")
+            self.status_labels[name] = label
+        self.statusBar().insertPermanentWidget(0, self.status_labels["queue_end"])
+        self.statusBar().insertPermanentWidget(0, self.status_labels["progress"])
+        self.statusBar().insertPermanentWidget(0, self.progress_bar)
+        self.progress.changed.connect(self._slot_progress)
+
+    def _slot_progress(self):
+        summary = self.progress.summary()
+        text = progress_text(summary)
+        fraction = summary["fraction"]
+        self.progress_bar.setVisible(fraction is not None)
+        if fraction is not None:
+            self.progress_bar.setValue(int(round(fraction * 1000)))
+            self.progress_bar.setFormat(f"{summary['points']} / {summary['total']}")
+        self.status_labels["progress"].setText(text)
+        self.status_labels["queue_end"].setText(queue_end_text(summary))
+        self.status_labels["queue_end"].setToolTip(queue_end_tooltip(summary))
+        if summary["item_uid"] is None:
+            self.queue_model.set_running_look(progress=None)
+        else:
+            bar_text = f"{summary['points']} / {summary['total']}" if summary["total"] else f"point {summary['points']}"
+            self.queue_model.set_running_look(progress=(fraction, bar_text))
 
     def _build_menus_and_toolbar(self):
         self.queue_actions = self._make_queue_actions()
@@ -200,14 +339,20 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         self.status_labels = {}
-        for name in ("manager", "re", "environment", "counts", "server"):
+        for name in ("store", "state", "counts", "server"):
             label = QLabel(self)
             label.setObjectName(f"status_{name}")
             label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
             self.status_labels[name] = label
             self.statusBar().addPermanentWidget(label)
         self.statusBar().insertPermanentWidget(0, self.lock_key.label)
-        self.status_labels["server"].setText(f"API: {self.server_url}" if self.server_url else "API: off")
+        self.status_labels["store"].hide()  # shown while a shared tiled store needs a word
+        self.bridge.request_store("store_status", on_reply=lambda reply: reply.get("success") and self._slot_store_status(reply))
+        server = self.server_url.split("://", 1)[-1] if self.server_url else "off"
+        self.status_labels["server"].setText(f"API: {server}")
+        self.status_labels["server"].setToolTip(
+            f"Scripts and other clients reach this queue at {self.server_url}" if self.server_url else "No HTTP server"
+        )
 
     def _connect_bridge(self):
         self.bridge.status_changed.connect(self._slot_status)
@@ -234,26 +379,49 @@ class MainWindow(QMainWindow):
         state = status.get("worker_environment_state")
         previous, self._environment_state = getattr(self, "_environment_state", None), state
         if state == "failed" and previous != "failed":
-            details = self.console.text.toPlainText()[-6000:]
-            self.show_problem(
-                "Environment failed",
-                "The RunEngine environment failed or its worker process stopped.\n"
-                "A plan that was running is back at the front of the queue.\n"
-                "Fix the cause (see the details and the Console), then open the environment again.",
-                details,
-            )
+            # The status comes before the new queue: the row still pinned
+            # as running is the plan the failure interrupted.
+            text, details = describe_failure(status, self.queue_model.running_item(), self.console.text.toPlainText())
+            self.show_problem("Environment failed", text, details)
 
     def _slot_status(self, status):
         self._notice_environment_failure(status)
+        self.queue_model.set_running_look(paused=status.get("manager_state") == "paused")
+        self._reload_metadata_if_changed(status)
+        self._forget_lock_refusal_when_unlocked(status)
         labels = self.status_labels
-        labels["manager"].setText(f"Manager: {status.get('manager_state', '?')}")
-        labels["re"].setText(f"RunEngine: {status.get('re_state') or '—'}")
-        labels["environment"].setText(f"Environment: {status.get('worker_environment_state', '?')}")
-        labels["counts"].setText(f"Queue: {status.get('items_in_queue', 0)}  History: {status.get('items_in_history', 0)}")
+        manager_state = str(status.get("manager_state", "?")).replace("_", " ")
+        state_text = manager_state.capitalize()
+        if status.get("manager_state") == "idle":
+            state_text += " · environment " + ("open" if status.get("worker_environment_exists") else "closed")
+        labels["state"].setText(state_text)
+        labels["state"].setToolTip(
+            f"Manager: {status.get('manager_state', '?')}\nRunEngine: {status.get('re_state') or 'no environment'}\n"
+            f"Environment: {status.get('worker_environment_state', '?')}"
+        )
+        labels["counts"].setText(f"Queue {status.get('items_in_queue', 0)} · History {status.get('items_in_history', 0)}")
         title = "queue-gui"
         if status.get("manager_state") not in (None, "idle"):
             title += f" — {status['manager_state'].replace('_', ' ')}"
         self.setWindowTitle(title)
+
+    def _forget_lock_refusal_when_unlocked(self, status):
+        locked = any((status.get("lock") or {}).values())
+        if self._locked and not locked and "locked" in self.plan_editor.error_text():
+            self.plan_editor.clear_error()
+        self._locked = locked
+
+    def _reload_metadata_if_changed(self, status):
+        uid = status.get("run_metadata_uid")
+        if uid == self._metadata_uid:
+            return
+        first = self._metadata_uid is None
+        self._metadata_uid = uid
+        self.bridge.request("metadata_get", on_reply=lambda reply: self._slot_metadata_loaded(reply, first))
+
+    def _slot_metadata_loaded(self, reply, first):
+        if reply.get("success"):
+            self.metadata_panel.set_metadata(reply["metadata"], from_elsewhere=not first)
 
     def _report(self, reply):
         """Show a refusal where the scientist looks: status bar and console."""
@@ -390,6 +558,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.docks["plan_editor"], self.docks["history"]], [460, 260], Qt.Vertical)
             self.resizeDocks([self.docks["plan_editor"]], [420], Qt.Horizontal)
             self.resizeDocks([self.docks["console"]], [170], Qt.Vertical)
+            self.resizeDocks([self.docks["plots"]], [560], Qt.Horizontal)  # the data deserve the room
 
     def close_without_asking(self):
         """Close on SIGINT/SIGTERM: the terminal asked, nobody is there to answer."""

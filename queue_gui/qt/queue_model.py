@@ -29,9 +29,12 @@ ItemRole = Qt.UserRole + 1
 UidRole = Qt.UserRole + 2
 #: True for the pinned running item (row 0).
 IsRunningRole = Qt.UserRole + 3
+#: ``(fraction or None, text)`` of the running item's progress, else None.
+ProgressRole = Qt.UserRole + 4
 
 MIME_TYPE = "application/x-queue-gui-item-uids"
 RUNNING_PREFIX = "Running: "
+PAUSED_PREFIX = "Paused: "
 MOVE_DIRECTIONS = ("up", "down", "top", "bottom")
 #: Beyond this many separate blocks of removed or inserted rows, ``set_queue``
 #: applies the new queue as one layout change (see ``QueueModel._relayout``).
@@ -39,6 +42,8 @@ MAX_ROW_BLOCKS = 32
 
 RUNNING_FOREGROUND = QColor("#1b5e20")
 RUNNING_BACKGROUND = QColor("#dcedc8")
+PAUSED_FOREGROUND = QColor("#8a4b00")
+PAUSED_BACKGROUND = QColor("#ffe0b2")
 INSTRUCTION_FOREGROUND = QColor("#455a64")
 
 
@@ -126,6 +131,8 @@ class QueueModel(QAbstractListModel):
         self._running_uid = None
         self._rows = None  # uid -> row, rebuilt lazily after a change
         self._look = None  # icons and fonts, made once a QApplication exists
+        self._paused = False
+        self._progress = None  # (fraction or None, text) of the running item
 
     # ------------------------------------------------------------ public API
     def set_queue(self, items, running_item=None):
@@ -153,6 +160,21 @@ class QueueModel(QAbstractListModel):
         self._running_uid = running_item["item_uid"] if running_item else None
         self._rows = None
         self._emit_changed(old_items, old_running)
+
+    def set_running_look(self, paused=None, progress=...):
+        """Show the running row as paused or running, and its progress ``(fraction, text)`` or None.
+
+        Only the running row changes, so a view repaints one row however
+        often the progress moves.
+        """
+        changed = False
+        if paused is not None and paused != self._paused:
+            self._paused, changed = paused, True
+        if progress is not ... and progress != self._progress:
+            self._progress, changed = progress, True
+        if changed and self._running_uid is not None:
+            index = self.index(0)
+            self.dataChanged.emit(index, index, [])
 
     def item_at(self, row):
         """The item dict at ``row`` (running item included), or ``None`` out of range."""
@@ -217,19 +239,30 @@ class QueueModel(QAbstractListModel):
         uid = self._uids[index.row()]
         item = self._items[uid]
         running = uid == self._running_uid
+        paused = running and self._paused
         if role == Qt.DisplayRole:
-            return RUNNING_PREFIX + item_text(item) if running else item_text(item)
+            if running:
+                return (PAUSED_PREFIX if paused else RUNNING_PREFIX) + item_text(item)
+            return item_text(item)
         if role == Qt.ToolTipRole:
             tooltip = item_tooltip(item)
-            return tooltip.replace("<qt>", "<qt><b>Running now</b><br>") if running else tooltip
+            if running:
+                state = "Paused: resume, stop, abort or halt it" if paused else "Running now"
+                return tooltip.replace("<qt>", f"<qt><b>{state}</b><br>")
+            return tooltip
         if role in (Qt.DecorationRole, Qt.FontRole):
-            return self._decoration(item, running, role)
+            kind = ("paused" if paused else "running") if running else "instruction" if is_instruction(item) else "plan"
+            return self._decoration(kind, role)
         if role == Qt.ForegroundRole:
             if running:
-                return QBrush(RUNNING_FOREGROUND)
+                return QBrush(PAUSED_FOREGROUND if paused else RUNNING_FOREGROUND)
             return QBrush(INSTRUCTION_FOREGROUND) if is_instruction(item) else None
         if role == Qt.BackgroundRole:
-            return QBrush(RUNNING_BACKGROUND) if running else None
+            if running:
+                return QBrush(PAUSED_BACKGROUND if paused else RUNNING_BACKGROUND)
+            return None
+        if role == ProgressRole:
+            return self._progress if running else None
         if role == ItemRole:
             return item
         if role == UidRole:
@@ -398,8 +431,8 @@ class QueueModel(QAbstractListModel):
         self._request_move(list(moved), **destination)
         return True
 
-    def _decoration(self, item, running, role):
-        """The icon or font of a row: running, instruction or plan."""
+    def _decoration(self, kind, role):
+        """The icon or font of a row of ``kind``: running, paused, instruction or plan."""
         if self._look is None:
             style, bold, italic = QApplication.style(), QFont(), QFont()
             bold.setBold(True)
@@ -408,9 +441,9 @@ class QueueModel(QAbstractListModel):
             icon = style.standardIcon if style is not None else lambda pixmap: None
             self._look = {
                 "running": (icon(QStyle.SP_MediaPlay), bold),
+                "paused": (icon(QStyle.SP_MediaPause), bold),
                 "instruction": (icon(QStyle.SP_MediaStop), italic),
                 "plan": (icon(QStyle.SP_FileIcon), None),
             }
-        kind = "running" if running else "instruction" if is_instruction(item) else "plan"
         icon, font = self._look[kind]
         return icon if role == Qt.DecorationRole else font

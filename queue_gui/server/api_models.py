@@ -10,10 +10,18 @@ fields clients read; a refusal carries ``success`` and ``msg`` only.
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, StrictInt, with_config
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, with_config
 from typing_extensions import TypedDict
 
 Position = Union[StrictInt, Literal["front", "back"]]
+def _no_boolean(value):
+    if isinstance(value, bool):
+        raise ValueError("a count must be a number, not true or false")
+    return value
+
+
+#: A count: an integer of at least 0 (``5`` or ``5.0``), never a boolean (``true`` is not 1 here).
+Count = Annotated[int, Field(ge=0), BeforeValidator(_no_boolean)]
 
 _POS = "position in the queue: 'front', 'back' or an index (negative counts from the back)"
 
@@ -110,7 +118,7 @@ class ItemMoveBatch(LockedRequest):
 
 
 class HistoryClear(LockedRequest):
-    size: Optional[NonNegativeInt] = Field(None, description="keep only the newest 'size' items")
+    size: Optional[Count] = Field(None, description="keep only the newest 'size' items")
     item_uid: Optional[str] = Field(None, description="remove the history up to this item, included")
 
 
@@ -160,7 +168,7 @@ class MetadataSet(LockedRequest):
 
 
 class ConsoleOutput(ReadRequest):
-    nlines: Optional[NonNegativeInt] = Field(None, description="default 200")
+    nlines: Optional[Count] = Field(None, description="default 200")
 
 
 class ConsoleOutputUpdate(ReadRequest):

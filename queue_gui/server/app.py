@@ -47,7 +47,10 @@ class JSONReply(JSONResponse):
         try:
             return orjson.dumps(content)
         except TypeError:
-            return super().render(_finite(content))
+            pass
+        # ASCII escapes: a lone surrogate stored before the door refused
+        # them is sent as "\\ud800" and the read still answers.
+        return json.dumps(_finite(content), ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 def _finite(value):
@@ -136,7 +139,7 @@ class StatusReplies:
     def response(self):
         """The reply, or None while the manager has not published a status yet."""
         status = self._manager.latest_status()
-        if status is None:
+        if status is None or self._manager.stopped:
             return None
         source, body = self._encoded
         if source is not status:
@@ -149,8 +152,12 @@ async def command_reply(manager, name, params=None):
     """Submit one manager command and await it without blocking the loop.
 
     Returns the reply dict and the HTTP status: 504 with a refusal when the
-    manager did not answer in time, so no client ever hangs on it.
+    manager did not answer in time, 503 at once when its thread has ended,
+    so no client ever hangs on it.
     """
+    if manager.stopped:
+        # The manager's thread is gone: say so at once instead of a 504 after 30 s.
+        return {"success": False, "msg": manager.stopped_reason()}, 503
     future = manager.submit(name, params)
     try:
         return await asyncio.wait_for(asyncio.wrap_future(future), COMMAND_TIMEOUT), 200
@@ -170,7 +177,7 @@ async def run_command(manager, name, params=None, cache=None, cache_key=None):
     return JSONReply(reply, status_code=status_code)
 
 
-def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
+def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES, store=None):
     """Build the ASGI app serving ``manager``.
 
     Parameters
@@ -180,8 +187,11 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
         When given, every request must carry ``Authorization: ApiKey <key>``.
     max_body_bytes : int
         Larger request bodies are refused with 413.
+    store : queue_gui.store.RunStore or None
+        The saved runs, served by ``/api/runs`` (absent without a store).
     """
     from .api_routes import api_router
+    from .data_routes import data_router
     from .push import push_router
     from .seed_routes import seed_router
 
@@ -192,6 +202,8 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES):
     app.include_router(seed_router(manager, statuses))
     app.include_router(api_router(manager, statuses))
     app.include_router(push_router(manager))
+    if store is not None:
+        app.include_router(data_router(store))
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected_error)
@@ -222,7 +234,26 @@ def _jsonable_detail(value):
 
 async def _on_invalid_request(request: Request, exc: RequestValidationError):
     errors = _jsonable_errors(exc.errors())
-    return JSONReply({"detail": errors, "success": False, "msg": _summarize(errors)}, status_code=422)
+    msg = _summarize(errors)
+    known = _known_fields(request)
+    if known and any(error.get("type") == "extra_forbidden" for error in errors):
+        msg += f" (known fields: {', '.join(known)})"
+    return JSONReply({"detail": errors, "success": False, "msg": msg}, status_code=422)
+
+
+def _known_fields(request):
+    """The top-level fields the route's body takes, to name them when an unknown one is sent."""
+    route = request.scope.get("route")
+    model = getattr(getattr(getattr(route, "body_field", None), "field_info", None), "annotation", None)
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        import typing
+
+        for candidate in typing.get_args(model) or ():  # Optional[Model]
+            fields = getattr(candidate, "model_fields", None)
+            if fields:
+                break
+    return sorted(fields) if fields else []
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException):

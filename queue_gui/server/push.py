@@ -11,6 +11,12 @@
     ``{"time": t, "msg": {"plan_history": {...}}}`` when the history changed.
     Both carry the new ``*_uid`` and the sizes; a client that wants the items
     fetches ``queue/get`` or ``history/get`` once per notification.
+``/api/documents/ws``
+    ``{"name": name, "doc": doc}`` for every bluesky document of the running
+    plans, in the order the RunEngine emitted them, from the moment the
+    client connects. Events come as the worker batched them: mostly
+    ``event_page`` (several events of one descriptor), sometimes a single
+    ``event``; they are sent as they are, not unpacked.
 
 bluesky-httpserver relays what the manager publishes on a timer; here the
 manager's own event is the trigger, so a change reaches the client within a
@@ -33,7 +39,7 @@ logger = logging.getLogger(__name__)
 #: Messages buffered per connection before the oldest are dropped.
 QUEUE_SIZE = 1000
 
-STATUS, CONSOLE, INFO = "status", "console", "info"
+STATUS, CONSOLE, INFO, DOCUMENTS = "status", "console", "info", "documents"
 
 
 class PushHub:
@@ -58,12 +64,10 @@ class PushHub:
         self._loop = None
         self._started = None
         self._status = None
-        self._queues = {STATUS: set(), CONSOLE: set(), INFO: set()}
+        self._queues = {STATUS: set(), CONSOLE: set(), INFO: set(), DOCUMENTS: set()}
 
     # ------------------------------------------------------------ manager thread
     def _on_event(self, kind, payload):
-        if kind == "documents":
-            return
         try:
             self._loop.call_soon_threadsafe(self._publish, kind, payload, time.time())
         except RuntimeError:  # the loop was closed: the server has stopped
@@ -100,6 +104,11 @@ class PushHub:
         self._queues[channel].discard(queue)
 
     def _publish(self, kind, payload, timestamp):
+        if kind == "documents":
+            if self._queues[DOCUMENTS]:  # encoded only when someone listens
+                for name, doc in payload:
+                    self._put(DOCUMENTS, json.dumps({"name": name, "doc": doc}))
+            return
         if kind == "console":
             self._put(CONSOLE, json.dumps({"time": payload["time"], "msg": payload["msg"]}))
             return
@@ -147,6 +156,10 @@ def push_router(manager):
     @router.websocket("/info/ws")
     async def info_ws(websocket: WebSocket):
         await _serve(websocket, hub, INFO)
+
+    @router.websocket("/documents/ws")
+    async def documents_ws(websocket: WebSocket):
+        await _serve(websocket, hub, DOCUMENTS)
 
     router.hub = hub
     return router

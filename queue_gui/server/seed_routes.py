@@ -23,10 +23,14 @@ class PlanIn(BaseModel):
 
 
 class AddToQueueIn(BaseModel):
+    """``{"plan": {...}}``; any other key is refused by name, as the ``/api`` routes refuse theirs."""
+
+    model_config = ConfigDict(extra="forbid")
     plan: PlanIn
 
 
 class OptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     option: Optional[str] = None
 
 

@@ -23,6 +23,8 @@ from typing import Any, Callable
 
 from ophyd.ophydobj import OphydObject
 
+from ..plan_args import BLUESKY_PLAN_PATTERNS
+
 logger = logging.getLogger(__name__)
 
 #: Parameter names that conventionally hold devices in bluesky plans.
@@ -46,18 +48,7 @@ DEVICE_PARAMETER_NAMES = frozenset(
 #: Needed because ``grid_scan`` leaves ``*args`` unannotated; matched on the
 #: function's module as well as its name so a profile's own ``scan`` is not
 #: mistaken for bluesky's.
-MOVABLE_ARGS_PLANS = frozenset(
-    {
-        "scan",
-        "rel_scan",
-        "list_scan",
-        "rel_list_scan",
-        "grid_scan",
-        "rel_grid_scan",
-        "mv",
-        "mvr",
-    }
-)
+MOVABLE_ARGS_PLANS = frozenset(BLUESKY_PLAN_PATTERNS)
 _MOVABLE_ARGS_MODULES = frozenset({"bluesky.plans", "bluesky.plan_stubs"})
 
 #: Type names (or suffixes of them) that mark an annotation as a device.
@@ -91,12 +82,16 @@ def converts_device_names(plan: Callable[..., Any], parameter: inspect.Parameter
     if _mentions_device(parameter.annotation):
         return True
     if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-        function = inspect.unwrap(plan)
-        return (
-            getattr(function, "__name__", None) in MOVABLE_ARGS_PLANS
-            and getattr(function, "__module__", None) in _MOVABLE_ARGS_MODULES
-        )
+        return args_pattern_of(plan) is not None
     return False
+
+
+def args_pattern_of(plan: Callable[..., Any]) -> str | None:
+    """The :mod:`queue_gui.plan_args` pattern of a bluesky scan-family plan's ``*args``, or None."""
+    function = inspect.unwrap(plan)
+    if getattr(function, "__module__", None) not in _MOVABLE_ARGS_MODULES:
+        return None
+    return BLUESKY_PLAN_PATTERNS.get(getattr(function, "__name__", None))
 
 
 def device_parameter_flags(plan: Callable[..., Any]) -> dict[str, bool]:
@@ -135,8 +130,17 @@ def describe_plan(name: str, plan: Callable[..., Any]) -> dict[str, Any]:
         "module": str(getattr(plan, "__module__", "") or ""),
         "description": summary,
         "parameters": parameters,
-        "properties": {"is_generator": True},
+        "properties": _plan_properties(plan),
     }
+
+
+def _plan_properties(plan: Callable[..., Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = {"is_generator": True}
+    pattern = args_pattern_of(plan)
+    if pattern is not None:
+        # queue-gui's own key: the manager checks the shape of *args with it.
+        properties["args_pattern"] = pattern
+    return properties
 
 
 def describe_device(device: Any, depth: int = 1) -> dict[str, Any]:

@@ -42,9 +42,13 @@ def worker_main(conn, profile_path=None, forward_documents=True):
     forward_documents : bool
         Send every bluesky document to the manager.
     """
-    # Ctrl-C reaches the whole process group; the manager decides when the
-    # worker ends and tells it through the Pipe.
+    # Ctrl-C, and the SIGTERM of systemd's stop, timeout(1) or a closing
+    # terminal, reach the whole process group. The manager decides when the
+    # worker ends (after pausing and aborting a running plan, so its cleanup
+    # runs) and tells it through the Pipe; if the manager itself is gone,
+    # the closed Pipe ends the worker the same way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     outbox = Outbox(conn)
     sys.stdout = ConsoleStream(outbox.send)
     sys.stderr = ConsoleStream(outbox.send)

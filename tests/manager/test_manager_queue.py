@@ -266,3 +266,46 @@ def test_an_immediate_pause_after_a_run_closed_resumes_cleanly(engine):
     engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["running_item_uid"] is None, 30, "the plan to end")
     result = engine.history()[-1]["result"]
     assert result["exit_status"] == "completed", result["msg"]
+
+
+def _wait_for_a_run(engine):
+    """The start document of the running plan, once the plan has taken a point."""
+    starts, pointed = [], threading.Event()
+
+    def on_event(kind, payload):
+        if kind == "documents":
+            starts.extend(doc for name, doc in payload if name == "start")
+            if any(name in ("event", "event_page") for name, _ in payload):
+                pointed.set()
+
+    engine.manager.subscribe(on_event)
+    assert pointed.wait(30), "the plan took no point"
+    return starts[0]
+
+
+@pytest.mark.parametrize("interruption", ["worker SIGKILL", "destroy", "shutdown"])
+def test_an_interrupted_plan_keeps_its_start_time_and_runs(data_dir, interruption):
+    """Hardening #5: the history of an interrupted plan keeps when it started and the runs it opened."""
+    from tests.conftest import TEST_PROFILE
+
+    engine = RunningManager(data_dir, TEST_PROFILE)
+    try:
+        engine.add("long_count", ["det1"], num=400, delay=0.05)
+        engine.open_environment()
+        engine.ok("queue_start")
+        start = _wait_for_a_run(engine)
+        if interruption == "worker SIGKILL":
+            os.kill(engine.manager.worker_pid, signal.SIGKILL)
+        elif interruption == "destroy":
+            engine.ok("environment_destroy")
+        else:
+            engine.stop()
+            engine = RunningManager(data_dir, TEST_PROFILE)
+        engine.watch.wait(lambda s: s["items_in_history"] == 1 and s["running_item_uid"] is None, 30, "the record")
+        result = engine.history()[0]["result"]
+        assert result["run_uids"] == [start["uid"]] and result["scan_ids"] == [start["scan_id"]]
+        assert start["time"] - 5 < result["time_start"] <= start["time"], "the plan's real start"
+        assert result["time_stop"] > start["time"]
+        assert result["exit_status"] == ("aborted" if interruption == "shutdown" else "failed")
+    finally:
+        engine.stop()

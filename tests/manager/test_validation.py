@@ -38,6 +38,43 @@ def test_valid_plans_pass(description, name, args, kwargs):
     validate_plan(name, args, kwargs, description)
 
 
+@pytest.mark.parametrize(
+    "name, args, kwargs, expected",
+    [
+        # Hardening #12: accepted before, failed at run time and stopped the queue.
+        ("grid_scan", [["det1"], "motor1", -1, 1, "motor2", -1, 1], {}, "after motor1, expected number of points, found motor2"),
+        ("rel_grid_scan", [["det1"], "motor1", -1, 1, 3, "motor2", -1], {}, "after motor2, stop, number of points are missing"),
+        ("scan", [["det1"], "motor1", -1, 1], {}, "the number of points is missing"),
+        ("rel_scan", [["det1"], "motor1", -1, 1, 2.5], {}, "the number of points must be a positive integer, not 2.5"),
+        ("scan", [["det1"], "motor1", -1, 1, 5], {"num": 5}, "given twice"),
+        ("scan", [["det1"], "motor1", "a", 1, 5], {}, "after motor1, expected start, found a"),
+        ("list_scan", [["det1"], "motor1", [1, 2], "motor2", [1]], {}, "different lengths"),
+        ("list_scan", [["det1"], "motor1", 1], {}, "expected list of positions, found 1"),
+        ("mv", ["motor1", 1, "motor2"], {}, "after motor2, position is missing"),
+        ("scan", [["det1"]], {"num": 3}, "no motor is given"),
+    ],
+)
+def test_scan_family_args_of_the_wrong_shape_are_refused_with_the_pattern(description, name, args, kwargs, expected):
+    with pytest.raises(ItemInvalid) as info:
+        validate_plan(name, args, kwargs, description)
+    assert expected in str(info.value)
+    assert "e.g." in str(info.value), "the message shows the pattern with an example"
+
+
+@pytest.mark.parametrize(
+    "name, args, kwargs",
+    [
+        ("scan", [["det1"], "motor1", -1, 1], {"num": 5}),
+        ("scan", [["det1"], "motor1", -1, 1, "motor2", 0, 2, 7], {}),
+        ("grid_scan", [["det4"], "motor1", -1, 1, 3, "motor2", -1, 1, 5, True], {}),
+        ("list_scan", [["det1"], "motor1", [1, 2], "motor2", [3, 4]], {}),
+        ("mvr", ["motor1", 0.5], {}),
+    ],
+)
+def test_scan_family_args_of_the_right_shape_pass(description, name, args, kwargs):
+    validate_plan(name, args, kwargs, description)
+
+
 def test_unknown_plan_lists_available_plans_sorted(description):
     with pytest.raises(ItemInvalid) as info:
         validate_plan("cout", [], {}, description)

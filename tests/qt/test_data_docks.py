@@ -25,6 +25,17 @@ def test_the_window_plots_and_tabulates_a_scan_and_remembers_its_docks(qtbot, tm
         qtbot.waitUntil(lambda: curve.yData is not None and len(curve.yData) == 11)
         gui.screenshot("main_window_plot.png")
 
+        # Closed, then re-opened from the runs browser: the saved run's file, drawn by the same builder.
+        (uid,) = gui.service.manager.call("history_get")["items"][-1]["result"]["run_uids"]
+        painted = curve.getData()[1].tolist()
+        window.plots.tabs.tabCloseRequested.emit(0)
+        assert window.plots.builder.figures_of(uid) == []
+        qtbot.waitUntil(lambda: window.runs_browser.model.row_of(uid) >= 0, timeout=10000)
+        window.runs_browser.select_runs([uid])
+        qtbot.waitUntil(lambda: len(window.plots.builder.figures_of(uid)) == 1, timeout=10000)
+        (line,) = window.plots.builder.artists_of(uid)
+        assert line.update()["y"].tolist() == painted
+
         window.docks["live_table"].hide()
         window.close()
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)

@@ -7,10 +7,7 @@ import httpx
 import pytest
 from qtpy.QtCore import QSettings
 
-from queue_gui.app import Service
-from queue_gui.qt.bridge import ManagerBridge
-from queue_gui.qt.main_window import MainWindow
-from queue_gui.qt.manager_thread import ManagerThread
+from queue_gui.desktop import Desktop
 from tests.conftest import TEST_PROFILE
 
 #: Screenshots go to docs/images only when asked for
@@ -20,17 +17,14 @@ IMAGES = os.environ.get("QUEUE_GUI_SCREENSHOTS")
 
 
 class Gui:
-    """The desktop composition as ``queue-gui`` builds it, for one test."""
+    """The desktop composition as ``queue-gui`` builds it (:class:`queue_gui.desktop.Desktop`), for one test."""
 
-    def __init__(self, qtbot, tmp_path, profile=TEST_PROFILE):
+    def __init__(self, qtbot, tmp_path, profile=TEST_PROFILE, **options):
         self.qtbot = qtbot
         self.images = IMAGES or str(tmp_path / "images")
-        self.service = Service(str(tmp_path / "data"), profile, port=0)
-        self.thread = ManagerThread(self.service.manager)
-        self.bridge = ManagerBridge(self.service.manager)
-        self.service.start(manager_host=lambda manager: self.thread.start(), wait=False)
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-        self.window = MainWindow(self.bridge, server_url=self.service.url, settings=settings)
+        self.desktop = Desktop(str(tmp_path / "data"), profile, port=0, settings=settings, **options)
+        self.service, self.bridge, self.window = self.desktop.service, self.desktop.bridge, self.desktop.window
         self.answers = []
         self.window.confirm = self._confirm
         qtbot.addWidget(self.window)
@@ -71,9 +65,7 @@ class Gui:
         self.http.close()
         self.window.confirm = lambda *a: True
         self.window.close()
-        self.service.server.stop()
-        self.thread.stop()
-        self.service.release()
+        self.desktop.close()
 
 
 @pytest.fixture
@@ -210,10 +202,33 @@ def test_a_dead_worker_is_reported_in_a_dialog_and_the_window_stays_usable(gui):
     gui.qtbot.waitUntil(lambda: getattr(gui.window, "last_problem", None) is not None)
     box = gui.window.last_problem
     assert box.isVisible() and not box.isModal()
-    assert "worker process died (signal 9" in box.detailedText()
+    assert box.detailedText().startswith("queue-gui: worker process died (signal 9"), "the cause comes first"
+    assert "died (signal 9, SIGKILL)" in box.text()
+    assert "long_count(['det1'], num=200, delay=0.05), is back at the front of the queue" in box.text()
     assert "environment_open" in gui.enabled()
     gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 1)
     box.close()
+
+
+def test_a_profile_that_fails_says_so_and_that_nothing_was_running(qtbot, tmp_path):
+    """Hardening #14: the dialog said a plan was back in the queue and showed the console from the top."""
+    profile = tmp_path / "broken.py"
+    profile.write_text("from ophyd.sim import det1\nraise RuntimeError('cannot reach the undulator')\n")
+    gui = Gui(qtbot, tmp_path, profile=str(profile))
+    try:
+        for line in range(300):
+            gui.window.console.append_entry({"time": 0, "msg": f"earlier output {line}\n", "uid": ""})
+        gui.action("environment_open").trigger()
+        gui.qtbot.waitUntil(lambda: getattr(gui.window, "last_problem", None) is not None, timeout=30000)
+        box = gui.window.last_problem
+        assert "RuntimeError: cannot reach the undulator" in box.text().splitlines()[0]
+        assert "No plan was running" in box.text() and "back at the front" not in box.text()
+        first = box.detailedText().splitlines()[0]
+        assert first.startswith("queue-gui: the environment could not be opened") and "undulator" in first
+        assert "Traceback" in box.detailedText().split("--- Console")[0], "its traceback right after it"
+        box.close()
+    finally:
+        gui.close()
 
 
 def test_reload_profile_from_the_environment_menu(gui):
@@ -318,3 +333,40 @@ def test_a_queue_locked_by_a_script_is_shown_and_opened_with_its_key(gui):
     unlocked = gui.http.post("/api/unlock", json={"lock_key": "beamtime-42"}).json()
     assert unlocked["success"], unlocked["msg"]
     gui.qtbot.waitUntil(lambda: not label.isVisible())
+
+
+def test_an_environment_lock_disables_the_toolbar_until_its_key_is_entered(gui):
+    """Hardening #15: the toolbar stayed enabled for actions the lock refuses, and said nothing."""
+    assert "environment_open" in gui.enabled()
+    reply = gui.http.post("/api/lock", json={"lock_key": "k-1", "environment": True, "note": "n"}).json()
+    assert reply["success"], reply["msg"]
+    gui.wait_status(lambda s: s["lock"]["environment"])
+    gui.qtbot.waitUntil(lambda: not gui.enabled())
+    assert "Lock key" in gui.action("environment_open").toolTip()
+    gui.window.lock_key.set_key("k-1")
+    gui.qtbot.waitUntil(lambda: "environment_open" in gui.enabled())
+    gui.open_environment()
+
+
+def test_a_refused_toolbar_action_says_why_in_the_status_bar(gui):
+    """Hardening #15: the reply of a toolbar action was dropped."""
+    gui.window.controls._request("queue_start")  # the environment is closed
+    gui.qtbot.waitUntil(lambda: "environment is not open" in gui.window.statusBar().currentMessage())
+
+
+def test_destroy_leaves_a_line_in_the_console(gui):
+    gui.open_environment()
+    gui.action("environment_destroy").trigger()
+    gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")
+    gui.qtbot.waitUntil(lambda: "environment was destroyed" in gui.window.console.text.toPlainText())
+
+
+def test_a_lock_refusal_leaves_the_editor_once_the_lock_is_released(gui):
+    gui.http.post("/api/lock", json={"lock_key": "k-2", "queue": True})
+    gui.wait_status(lambda s: s["lock"]["queue"])
+    editor = gui.window.plan_editor
+    gui.qtbot.waitUntil(lambda: "count" in editor.plan_names())
+    gui.window._slot_add_item({"item_type": "plan", "name": "count", "args": [["det1"]], "kwargs": {}})
+    gui.qtbot.waitUntil(lambda: "locked" in editor.error_text())
+    gui.http.post("/api/unlock", json={"lock_key": "k-2"})
+    gui.qtbot.waitUntil(lambda: editor.error_text() == "")

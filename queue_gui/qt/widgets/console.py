@@ -34,10 +34,20 @@ def monospace_font() -> QFont:
     alignment, so fall back to the generic ``monospace`` family.
     """
     font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
-    if not QFontInfo(font).fixedPitch():
-        font = QFont("monospace")
-        font.setStyleHint(QFont.TypeWriter)
+    if QFontInfo(font).fixedPitch():
+        return font
+    # fontconfig's "monospace" may be a family Qt does not report as fixed
+    # (it happened with Noto Sans Mono); ask the font database itself.
+    database = QFontDatabase()
+    fixed = [family for family in database.families() if database.isFixedPitch(family)]
+    preferred = [family for family in PREFERRED_MONOSPACE if family in fixed]
+    font = QFont((preferred or fixed or ["monospace"])[0])
+    font.setStyleHint(QFont.TypeWriter)
     return font
+
+
+#: Fixed-width families that read well, in order of preference.
+PREFERRED_MONOSPACE = ("DejaVu Sans Mono", "Liberation Mono", "Noto Mono", "Noto Sans Mono", "Nimbus Mono PS", "Courier New")
 
 
 class ConsoleWidget(QWidget):

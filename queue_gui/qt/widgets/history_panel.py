@@ -118,10 +118,13 @@ class HistoryPanel(QWidget):
         The selected items in row order, without their ``result``.
     clear_requested()
         The user confirmed clearing the history.
+    show_runs_requested(list)
+        The run uids of the selected attempt, to show in the runs browser.
     """
 
     copy_to_queue_requested = Signal(object)  # list of item dicts, passed as is
     clear_requested = Signal()
+    show_runs_requested = Signal(object)  # list of run uids
 
     def __init__(self, model, parent=None):
         super().__init__(parent)
@@ -140,8 +143,11 @@ class HistoryPanel(QWidget):
         self.details.setOpenLinks(False)
         self.details.setHtml(_PLACEHOLDER)
         self.copy_button = QPushButton("Copy to queue", self)
+        self.runs_button = QPushButton("Show runs", self)
+        self.runs_button.setToolTip("Show the runs of the selected attempt in the Runs browser")
         self.clear_button = QPushButton("Clear history", self)
         self.copy_button.clicked.connect(self.copy_selected_to_queue)
+        self.runs_button.clicked.connect(self._slot_show_runs)
         self.clear_button.clicked.connect(self.request_clear)
         self._add_context_actions()
         self._lay_out()
@@ -169,6 +175,7 @@ class HistoryPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.runs_button)
         buttons.addStretch(1)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
@@ -192,6 +199,27 @@ class HistoryPanel(QWidget):
         if items:
             self.copy_to_queue_requested.emit(items)
 
+    def select_item(self, item_uid: str) -> bool:
+        """Select the newest attempt of the queue item ``item_uid``; False when the history has none."""
+        for row in range(self.model.rowCount()):
+            item = self.model.index(row, 0).data(ITEM_ROLE)
+            if isinstance(item, dict) and item.get("item_uid") == item_uid:
+                self.view.setCurrentIndex(self.model.index(row, 0))
+                self.view.scrollTo(self.model.index(row, 0))
+                return True
+        return False
+
+    def _selected_run_uids(self) -> list:
+        uids = []
+        for item in self.selected_items():
+            uids.extend((item.get("result") or {}).get("run_uids") or [])
+        return uids
+
+    def _slot_show_runs(self) -> None:
+        uids = self._selected_run_uids()
+        if uids:
+            self.show_runs_requested.emit(uids)
+
     def request_clear(self) -> None:
         """Ask first; emit ``clear_requested`` only when the user agrees."""
         count = self.model.rowCount()
@@ -207,6 +235,7 @@ class HistoryPanel(QWidget):
         item = index.data(ITEM_ROLE) if index is not None else None
         self.details.setHtml(item_details_html(item) if isinstance(item, dict) else _PLACEHOLDER)
         self.copy_button.setEnabled(bool(rows))
+        self.runs_button.setEnabled(bool(self._selected_run_uids()))
 
     def _slot_rows_changed(self, *_):
         self.clear_button.setEnabled(self.model.rowCount() > 0)

@@ -30,6 +30,7 @@ from qtpy.QtWidgets import (
 )
 
 from queue_gui.manager.validation import signature_from_description
+from queue_gui.plan_args import pattern_hint
 from queue_gui.wire import ItemType
 
 from .plan_fields import (
@@ -313,7 +314,9 @@ class PlanEditor(QWidget):
             wants_readable = "Readable" in annotation and "Movable" not in annotation
             return DeviceComboField(param, readable if wants_readable else movable)
         if kind == "args":
-            return ArgsField(param, self._devices if param.get("convert_device_names") else ())
+            properties = self._plans.get(self.current_plan(), {}).get("properties") or {}
+            hint = pattern_hint(properties.get("args_pattern"))
+            return ArgsField(param, self._devices if param.get("convert_device_names") else (), hint=hint)
         if kind == "advanced":
             return KwargsField(param)
         return NumberField(param) if kind == "number" else LiteralField(param)

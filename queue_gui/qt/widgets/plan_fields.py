@@ -228,9 +228,12 @@ class LiteralField(Field):
 class ArgsField(LiteralField):
     """``*args`` as a comma separated literal: ``motor, -1, 1`` (devices bare)."""
 
-    def __init__(self, param: dict, devices=(), parent=None):
-        hint = "e.g. motor, -1, 1   (device names without quotes)" if devices else "values, comma separated"
+    def __init__(self, param: dict, devices=(), parent=None, hint=None):
+        if hint is None:
+            hint = "e.g. motor, -1, 1   (device names without quotes)" if devices else "values, comma separated"
         super().__init__(param, devices, parent, placeholder=hint)
+        if hint:
+            self.editor.setToolTip(f"{self.editor.toolTip()}\n{hint}".strip())
 
     def read(self):
         text = self.editor.text().strip()
@@ -357,22 +360,25 @@ class _FieldProblem(ValueError):
 def arrange_arguments(parameters: list[dict], values: dict[str, Any]) -> tuple[list, dict]:
     """Place field values into ``args`` and ``kwargs`` as the plan's signature takes them.
 
-    Positional-or-keyword values go to ``args`` until one is left empty, then
-    to ``kwargs`` (a later positional would otherwise take the empty one's
-    slot). When ``*args`` has values every slot before it must be filled, so
-    an empty one takes its default.
+    What has a default is given by name, as a scientist writes the call:
+    ``count(['det1'], num=50, delay=0.2)``, never ``count(['det1'], 50,
+    0.2)``. Required positional-or-keyword values go to ``args`` until one
+    is left empty, then to ``kwargs`` (a later positional would otherwise
+    take the empty one's slot). When ``*args`` has values every slot before
+    it must be filled positionally, so an empty one takes its default.
     """
     args, kwargs, gap = [], {}, False
     star = any(param_kind(p) == _P.VAR_POSITIONAL and p["name"] in values for p in parameters)
     for param in parameters:
         name, kind = param["name"], param_kind(param)
         if kind in _POSITIONAL:
+            by_position = star or kind == _P.POSITIONAL_ONLY or "default" not in param
             if star and name not in values:
                 try:
                     args.append(default_value(param))
                 except ValueError as exc:
                     raise _FieldProblem(name, str(exc)) from None
-            elif name in values and not gap:
+            elif name in values and by_position and not gap:
                 args.append(values[name])
             elif name in values and kind == _P.POSITIONAL_ONLY:
                 raise _FieldProblem(name, "fill in the positional parameters before this one")

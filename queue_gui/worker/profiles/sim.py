@@ -1,10 +1,13 @@
 """Built-in startup profile: simulated ophyd devices and the standard plans.
 
 This is what a scientist gets without a beamline: the scalar detectors and
-motors of :mod:`ophyd.sim` (``det1`` follows a Gaussian of ``motor``, so a
-``scan`` over ``motor`` draws a peak) and the everyday bluesky plans. Image
-and registry devices are left out on purpose: they need a file store and
-make every run heavy, and nothing in the queue GUI shows images.
+motors of :mod:`ophyd.sim` and the everyday bluesky plans. Each detector
+reads a Gaussian of one motor: ``det`` of ``motor``, ``det1`` of ``motor1``
+(peak at 0), ``det2`` of ``motor2`` (peak at 1), ``det3`` of ``motor3``
+(peak at -1); ``det4`` is a 2-D Gaussian of ``motor1`` and ``motor2``. So
+``scan([det1], motor1, -1, 1, 11)`` draws a peak, and ``grid_scan([det4],
+motor1, -1, 1, 11, motor2, -1, 1, 11)`` an image of one. Registry devices
+(``img``) are left out on purpose: they need a file store.
 
 The worker executes this file with :func:`runpy.run_path`, exactly like a
 user's own profile, so it only uses absolute imports and has no side effect

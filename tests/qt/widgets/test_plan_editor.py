@@ -80,7 +80,8 @@ def test_count_with_two_detectors_and_num(qtbot, editor, description):
     tick(qtbot, editor, "det1", "det2")
     type_into(qtbot, editor, "num", "3")
     item = add(qtbot, editor)
-    assert item == {"item_type": "plan", "name": "count", "args": [["det1", "det2"], 3], "kwargs": {}}
+    # Hardening #13: what has a default is given by name, as a scientist writes it.
+    assert item == {"item_type": "plan", "name": "count", "args": [["det1", "det2"]], "kwargs": {"num": 3}}
     assert bound(description, item) == {"detectors": ["det1", "det2"], "num": 3}
 
 
@@ -186,7 +187,7 @@ def test_edit_item_round_trip_keeps_the_uid(qtbot, editor, description):
         qtbot.mouseClick(editor.update_button, Qt.LeftButton)
     updated = blocker.args[0]
     assert updated["item_uid"] == "6c1f2a1e-uid"
-    assert (updated["name"], updated["args"], updated["kwargs"]) == ("count", [["det2"], 7], {"md": {"sample": "Si"}})
+    assert (updated["name"], updated["args"], updated["kwargs"]) == ("count", [["det2"]], {"num": 7, "md": {"sample": "Si"}})
     assert (updated["meta"], updated["user"]) == ({"note": "kept"}, "alice")
     assert bound(description, updated)["num"] == 7
 
@@ -227,3 +228,28 @@ def test_a_refusal_about_an_advanced_field_opens_and_scrolls_to_it(qtbot, editor
     assert editor.advanced_box.isVisible()
     qtbot.waitUntil(lambda: not editor.fields["md"].error_label.visibleRegion().isEmpty(), timeout=1000)
     assert "must be a dict" in editor.error_text()
+
+
+@pytest.mark.parametrize(
+    "plan, shown",
+    [("grid_scan", "number of points"), ("list_scan", "list of positions"), ("mv", "motor, position"), ("scan", "start, stop")],
+)
+def test_the_motors_hint_shows_the_pattern_of_the_chosen_plan(editor, plan, shown):
+    """Hardening #12: the hint was scan's whatever the plan."""
+    choose(editor, plan)
+    field = editor.fields["args"]
+    assert shown in field.editor.placeholderText()
+
+
+def test_count_with_num_and_delay_reads_as_typed(qtbot, editor, description):
+    """Hardening #13: stored as args [['det1'], 50, 0.2] and shown as count(['det1'], 50, 0.2) before."""
+    from queue_gui.qt.formatting import item_text
+
+    choose(editor, "count")
+    tick(qtbot, editor, "det1")
+    type_into(qtbot, editor, "num", "50")
+    type_into(qtbot, editor, "delay", "0.2")
+    item = add(qtbot, editor)
+    assert (item["args"], item["kwargs"]) == ([["det1"]], {"num": 50, "delay": 0.2})
+    assert item_text(item) == "count(['det1'], num=50, delay=0.2)"
+    assert bound(description, item) == {"detectors": ["det1"], "num": 50, "delay": 0.2}

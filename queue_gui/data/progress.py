@@ -1,0 +1,202 @@
+"""How far the running plan has got, and when the queue will be done.
+
+Plain Python, no Qt: the desktop window shows these figures, and the tests
+check them without a widget. Progress is read from the documents alone,
+as bluesky's own callbacks would: the start document's ``num_points``
+gives N, each event of the ``primary`` stream is one point. The queue's
+end is estimated from the history: what the same plan with the same
+arguments took before (the median of its last runs), else the time per
+point of the same plan times the points this one has, else ``num_points ×
+delay`` when the plan sleeps between points. Items without any of these
+are counted, not guessed: the window says "2 plans without an estimate"
+rather than a time that would be wrong.
+"""
+
+import statistics
+
+from ..wire import QUEUE_STOP_INSTRUCTION, ExitStatus, ItemType
+
+#: How many earlier runs of the same call the estimate takes the median of.
+RECENT_RUNS = 5
+
+
+class RunProgress:
+    """Point n of N of the run being taken, from its documents.
+
+    Attributes
+    ----------
+    run_uid, item_uid, plan_name : str or None
+        Of the current (or last) run.
+    points : int
+        Events of its primary stream so far.
+    total : int or None
+        ``num_points`` of its start document, when the plan says.
+    time_start : float or None
+        The start document's time.
+    time_last_point : float or None
+        Time of the newest primary event.
+    finished : bool
+        Its stop document has arrived.
+    """
+
+    def __init__(self):
+        self.run_uid = None
+        self.item_uid = None
+        self.plan_name = None
+        self.points = 0
+        self.total = None
+        self.time_start = None
+        self.time_last_point = None
+        self.finished = False
+        self._primary = None
+
+    def add_documents(self, documents):
+        """Follow ``[name, doc]`` pairs (events or event pages); True when anything shown changed."""
+        changed = False
+        for name, doc in documents:
+            if name == "start":
+                self._start(doc)
+                changed = True
+            elif name == "descriptor":
+                if doc.get("run_start") == self.run_uid and doc.get("name", "primary") == "primary":
+                    self._primary = doc.get("uid")
+            elif name in ("event", "event_page") and self._primary is not None and doc.get("descriptor") == self._primary:
+                seq = doc.get("seq_num")
+                self.points += len(seq) if name == "event_page" and isinstance(seq, list) else 1
+                times = doc.get("time")
+                self.time_last_point = times[-1] if isinstance(times, list) and times else times
+                changed = True
+            elif name == "stop" and doc.get("run_start") == self.run_uid:
+                self.finished = True
+                changed = True
+        return changed
+
+    def _start(self, doc):
+        self.__init__()
+        self.run_uid = doc.get("uid")
+        self.item_uid = doc.get("item_uid")
+        self.plan_name = doc.get("plan_name")
+        total = doc.get("num_points")
+        self.total = total if isinstance(total, int) and not isinstance(total, bool) and total > 0 else None
+        self.time_start = doc.get("time")
+
+    @property
+    def fraction(self):
+        """Share of points done (0 to 1), or None when N is unknown."""
+        if self.total is None:
+            return None
+        return min(self.points / self.total, 1.0)
+
+    def elapsed(self, now):
+        """Seconds since the run started (to its last point once it has finished)."""
+        if self.time_start is None:
+            return None
+        end = self.time_last_point if self.finished and self.time_last_point else now
+        return max(end - self.time_start, 0.0)
+
+    def remaining(self, now):
+        """Seconds left at the pace so far, or None before the first point or without N."""
+        if self.finished:
+            return 0.0
+        if self.total is None or not self.points or self.time_start is None or self.time_last_point is None:
+            return None
+        per_point = max(self.time_last_point - self.time_start, 0.0) / self.points
+        left = per_point * (self.total - self.points) - max(now - self.time_last_point, 0.0)
+        return max(left, 0.0)
+
+
+def expected_points(item):
+    """How many points a plan of the scan family takes, read from its arguments, or None.
+
+    ``count(dets, num)``, ``scan(dets, motor, start, stop, num)`` (and the
+    ``rel_`` variants), ``list_scan(dets, motor, [points])`` and
+    ``grid_scan(dets, m1, start, stop, n1, m2, start, stop, n2, ...)``.
+    """
+    name, args, kwargs = item.get("name"), item.get("args") or [], item.get("kwargs") or {}
+    num = kwargs.get("num")
+    if name == "count":
+        num = num if num is not None else (args[1] if len(args) > 1 else 1)
+    elif name in ("scan", "rel_scan") and num is None and len(args) >= 5 and (len(args) - 1) % 3 == 1:
+        num = args[-1]
+    elif name in ("list_scan", "rel_list_scan") and len(args) >= 3 and isinstance(args[2], list):
+        num = len(args[2])
+    elif name in ("grid_scan", "rel_grid_scan") and len(args) >= 5 and (len(args) - 1) % 4 == 0:
+        num = 1
+        for count in args[4::4]:
+            num = num * count if _is_count(count) else None
+            if num is None:
+                break
+    return num if _is_count(num) else None
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _duration(record):
+    result = record.get("result") or {}
+    start, stop = result.get("time_start"), result.get("time_stop")
+    if not isinstance(start, (int, float)) or not isinstance(stop, (int, float)) or stop < start:
+        return None
+    return stop - start
+
+
+def _same_call(a, b):
+    return a.get("name") == b.get("name") and (a.get("args") or []) == (b.get("args") or []) and (
+        a.get("kwargs") or {}
+    ) == (b.get("kwargs") or {})
+
+
+class DurationEstimator:
+    """Expected durations of queue items, learnt from the history (oldest first)."""
+
+    def __init__(self, history=()):
+        self._history = [h for h in history if (h.get("result") or {}).get("exit_status") == ExitStatus.COMPLETED.value]
+
+    def duration(self, item):
+        """Seconds ``item`` is expected to take, or None when nothing says."""
+        same = [d for d in (_duration(h) for h in self._history if _same_call(h, item)) if d is not None]
+        if same:
+            return statistics.median(same[-RECENT_RUNS:])
+        points = expected_points(item)
+        if points is not None:
+            rates = []
+            for record in self._history:
+                if record.get("name") == item.get("name"):
+                    done, took = expected_points(record), _duration(record)
+                    if done and took is not None:
+                        rates.append(took / done)
+            if rates:
+                return statistics.median(rates[-RECENT_RUNS:]) * points
+            delay = (item.get("kwargs") or {}).get("delay")
+            if isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay > 0:
+                return points * delay
+        return None
+
+    def queue_end(self, queue_items, now, running_left=None, running=False):
+        """When the queue is done: ``(end time or None, number of plans without an estimate)``.
+
+        Counting stops at a ``queue_stop`` instruction, where the queue will
+        stop. ``running_left`` is the running plan's own estimate of the
+        seconds it still needs (None: unknown, counted as one plan without
+        an estimate).
+        """
+        total, unknown = 0.0, 0
+        if running:
+            if running_left is None:
+                unknown += 1
+            else:
+                total += running_left
+        for item in queue_items:
+            if item.get("item_type") == ItemType.INSTRUCTION.value:
+                if item.get("name") == QUEUE_STOP_INSTRUCTION:
+                    break
+                continue
+            expected = self.duration(item)
+            if expected is None:
+                unknown += 1
+            else:
+                total += expected
+        if unknown and not total:
+            return None, unknown
+        return (now + total if total or running else None), unknown

@@ -1,0 +1,135 @@
+"""The desktop application: the service (manager on a ``QThread``, run store, HTTP server), the bridge, the window.
+
+One composition, used by ``queue-gui``, by the Qt tests and by the GUI
+benchmarks, so that what is tested and measured is what scientists run.
+It sits beside :mod:`queue_gui.cli` because it joins the layers: the Qt
+package itself knows nothing of the server, and the server nothing of Qt.
+
+Python signal handlers run only while Python code runs, and Qt's event loop
+is C++: a wake-up file descriptor watched by a ``QSocketNotifier`` lets
+Ctrl-C and SIGTERM close the window promptly, without a polling timer.
+"""
+
+import gc
+import logging
+import os
+import signal
+import socket
+import sys
+
+from .data_dir import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+#: Exit code of a configuration that cannot work (as the command line's).
+EXIT_CONFIGURATION = 2
+
+# The icon lives in the checkout's top-level resources/ (editable installs).
+ICON = os.path.join(os.path.dirname(__file__), "..", "resources", "queue-gui.svg")
+
+
+class Desktop:
+    """Service + ``ManagerThread`` + ``ManagerBridge`` + ``MainWindow`` for one data directory.
+
+    Parameters are those of :class:`queue_gui.app.Service`, plus
+    ``settings``: the ``QSettings`` where the window remembers its layout
+    (None: the user's).
+
+    Attributes
+    ----------
+    service, thread, bridge, window
+    """
+
+    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None, *,
+                 tiled_uri=None, tiled_api_key=None, profile_timeout=60.0, settings=None, bridge_class=None):
+        from .app import Service
+        from .qt.bridge import ManagerBridge
+        from .qt.main_window import MainWindow
+        from .qt.manager_thread import ManagerThread
+
+        self.service = Service(data_dir, profile_path, host, port, api_key, tiled_uri=tiled_uri,
+                               tiled_api_key=tiled_api_key, profile_timeout=profile_timeout)
+        self.thread = self.bridge = self.window = None
+        try:
+            self.thread = ManagerThread(self.service.manager)
+            self.bridge = (bridge_class or ManagerBridge)(self.service.manager, store=self.service.store)
+            # A window must not block: serve at once, the profile's description follows.
+            self.service.start(manager_host=lambda manager: self.thread.start(), wait=False)
+            self.window = MainWindow(self.bridge, server_url=self.service.url, settings=settings)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def url(self):
+        return self.service.url
+
+    def close(self):
+        """Stop serving, shut the manager down (ending its worker), close the store, release the data directory."""
+        try:
+            self.service.server.stop()
+        finally:
+            try:
+                if self.thread is not None and self.thread.isRunning():
+                    self.thread.stop()
+                else:
+                    self.service.manager.shutdown(5)
+            finally:
+                self.service.release()
+
+
+def _install_signal_wakeup(app, on_signal):
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: on_signal())
+    from qtpy.QtCore import QSocketNotifier
+
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
+    notifier.activated.connect(lambda *_: reader.recv(64))
+    return reader, writer, notifier
+
+
+def _show_startup_error(app, text):
+    """A dialog saying why queue-gui cannot start (a damaged database, a locked data directory); exit code 2."""
+    from qtpy.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Critical, "queue-gui cannot start", text, QMessageBox.Close)
+    box.setObjectName("startup_error")
+    keep = _install_signal_wakeup(app, box.reject)  # noqa: F841
+    # Said on the terminal too: the app may have been started from one, or by a script.
+    print(f"queue-gui: {text}", file=sys.stderr, flush=True)
+    box.exec_()
+    return EXIT_CONFIGURATION
+
+
+def run_gui(args):
+    """Show the window until it is closed; returns the exit code."""
+    from qtpy.QtGui import QIcon
+    from qtpy.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("queue-gui")
+    app.setOrganizationName("queue-gui")
+    if os.path.exists(ICON):
+        app.setWindowIcon(QIcon(ICON))
+    try:
+        desktop = Desktop(args.data_dir, args.profile, args.host, args.port, args.api_key,
+                          tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key,
+                          profile_timeout=args.profile_timeout)
+    except ConfigurationError as error:
+        return _show_startup_error(app, str(error))
+    keep = _install_signal_wakeup(app, desktop.window.close_without_asking)  # noqa: F841 (kept alive until exit)
+    desktop.window.show()
+    # Everything built so far lives as long as the window: keep it out of
+    # the garbage collector's full passes, which otherwise stall the event
+    # loop for 40-90 ms every so often (measured, docs/benchmarks_gui.md).
+    gc.freeze()
+    print(f"queue-gui: serving {desktop.url}", flush=True)
+    try:
+        app.exec_()
+    finally:
+        desktop.close()
+    return 0

@@ -1,0 +1,122 @@
+"""Saved runs as a Qt table model: one row per run of the run index, newest first.
+
+The rows are what the run store lists (uid, scan id, plan, times, exit
+status, number of events, sample); the model only renders them, and is
+replaced as a whole when the list changes (a few hundred rows, which Qt
+lays out in a millisecond).
+"""
+
+from datetime import datetime
+
+from qtpy.QtCore import QAbstractTableModel, QModelIndex, Qt
+from qtpy.QtGui import QBrush, QColor
+
+#: The run's index row (a dict).
+RunRole = Qt.UserRole + 1
+
+COLUMNS = ("Scan", "Plan", "Started", "Duration", "Status", "Events", "Sample")
+
+#: Text and colour per stop-document exit status; None is a run still open.
+STATUS_LOOK = {
+    "success": ("completed", QColor("#2e7d32")),
+    "abort": ("aborted", QColor("#e65100")),
+    "fail": ("failed", QColor("#c62828")),
+    "interrupted": ("interrupted", QColor("#757575")),
+    None: ("running", QColor("#1565c0")),
+}
+
+
+def started_text(timestamp):
+    try:
+        return datetime.fromtimestamp(float(timestamp)).strftime("%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ""
+
+
+def duration_text(run):
+    start, stop = run.get("time_start"), run.get("time_stop")
+    if not isinstance(start, (int, float)) or not isinstance(stop, (int, float)):
+        return ""
+    seconds = max(stop - start, 0.0)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def status_of(run):
+    text, color = STATUS_LOOK.get(run.get("exit_status"), (str(run.get("exit_status")), QColor("#757575")))
+    return text, color
+
+
+class RunsModel(QAbstractTableModel):
+    """Rows of saved runs as the store lists them."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._runs = []
+
+    def set_runs(self, runs):
+        self.beginResetModel()
+        self._runs = list(runs)
+        self.endResetModel()
+
+    def runs(self):
+        return list(self._runs)
+
+    def run_at(self, row):
+        return self._runs[row] if 0 <= row < len(self._runs) else None
+
+    def row_of(self, uid):
+        for row, run in enumerate(self._runs):
+            if run.get("uid") == uid:
+                return row
+        return -1
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self._runs)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        run = self.run_at(index.row()) if index.isValid() else None
+        if run is None:
+            return None
+        column = COLUMNS[index.column()]
+        if role == RunRole:
+            return run
+        if role == Qt.DisplayRole:
+            return self._text(run, column)
+        if role == Qt.ForegroundRole and column == "Status":
+            return QBrush(status_of(run)[1])
+        if role == Qt.TextAlignmentRole and column in ("Scan", "Events", "Duration"):
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ToolTipRole:
+            return f"Run {run.get('uid')}\nQueue item {run.get('item_uid') or '—'}"
+        return None
+
+    @staticmethod
+    def _text(run, column):
+        if column == "Scan":
+            return "" if run.get("scan_id") is None else str(run["scan_id"])
+        if column == "Plan":
+            return str(run.get("plan_name") or "")
+        if column == "Started":
+            return started_text(run.get("time_start"))
+        if column == "Duration":
+            return duration_text(run)
+        if column == "Status":
+            return status_of(run)[0]
+        if column == "Events":
+            return "" if run.get("num_events") is None else str(run["num_events"])
+        if column == "Sample":
+            sample = run.get("sample")
+            return "" if sample is None else str(sample)
+        return ""

@@ -1,0 +1,117 @@
+"""The runs browser on the real run store: lists after a restart, re-opens, exports, links to the history."""
+
+import csv
+import io
+
+import pytest
+
+from queue_gui.qt.history_model import ItemRole as HistoryItemRole
+from queue_gui.qt.runs_model import RunRole
+from tests.qt.test_main_window import Gui
+
+
+def run_scan(gui, *args):
+    gui.add("scan", ["det1"], "motor1", *args)
+    gui.action("start_queue").trigger()
+    gui.wait_status(lambda s: s["manager_state"] == "idle" and s["running_item_uid"] is None and s["items_in_queue"] == 0,
+                    timeout=60000)
+
+
+def browser_rows(gui):
+    model = gui.window.runs_browser.model
+    return [model.index(row, 0).data(RunRole) for row in range(model.rowCount())]
+
+
+def test_runs_are_listed_newest_first_and_survive_a_restart(qtbot, tmp_path):
+    first = Gui(qtbot, tmp_path)
+    try:
+        first.open_environment()
+        for num in (5, 7):
+            run_scan(first, -1, 1, num)
+        qtbot.waitUntil(lambda: len(browser_rows(first)) == 2 and all(r["exit_status"] for r in browser_rows(first)),
+                        timeout=10000)
+        assert [r["num_events"] for r in browser_rows(first)] == [7, 5], "newest first"
+    finally:
+        first.close()
+    second = Gui(qtbot, tmp_path)
+    try:
+        qtbot.waitUntil(lambda: len(browser_rows(second)) == 2, timeout=10000)
+        rows = browser_rows(second)
+        assert [r["exit_status"] for r in rows] == ["success", "success"]
+        view = second.window.runs_browser.view
+        texts = [view.model().index(0, column).data() for column in range(view.model().columnCount())]
+        assert texts[1] == "scan" and texts[4] == "completed" and texts[5] == "7"
+    finally:
+        second.close()
+
+
+@pytest.fixture
+def gui(qtbot, tmp_path):
+    running = Gui(qtbot, tmp_path)
+    yield running
+    running.close()
+
+
+def test_the_text_filter_is_applied_by_the_store(gui):
+    gui.open_environment()
+    run_scan(gui, -1, 1, 3)
+    gui.add("count", ["det1"])
+    gui.action("start_queue").trigger()
+    browser = gui.window.runs_browser
+    gui.qtbot.waitUntil(lambda: len(browser_rows(gui)) == 2, timeout=20000)
+    browser.filter_edit.setText("count")
+    gui.qtbot.waitUntil(lambda: [r["plan_name"] for r in browser_rows(gui)] == ["count"])
+    browser.filter_edit.setText("")
+    gui.qtbot.waitUntil(lambda: len(browser_rows(gui)) == 2)
+
+
+def test_csv_export_equals_the_stored_table(gui, tmp_path):
+    gui.open_environment()
+    run_scan(gui, -1, 1, 6)
+    gui.qtbot.waitUntil(lambda: bool(browser_rows(gui)) and browser_rows(gui)[0]["exit_status"] == "success", timeout=10000)
+    uid = browser_rows(gui)[0]["uid"]
+    path = tmp_path / "scan.csv"
+    gui.window.export_run(uid, str(path))
+    gui.qtbot.waitUntil(lambda: path.exists() and path.stat().st_size > 0, timeout=10000)
+    table = gui.service.store.call("run_table", {"uid": uid})
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    assert rows[0] == table["columns"]
+    assert len(rows) - 1 == 6
+    for column, name in enumerate(table["columns"]):
+        assert [float(row[column]) for row in rows[1:]] == pytest.approx(table["data"][name])
+
+
+def test_a_history_item_leads_to_its_run_and_back(gui):
+    gui.open_environment()
+    run_scan(gui, -1, 1, 3)
+    window = gui.window
+    gui.qtbot.waitUntil(lambda: window.history_model.rowCount() == 1 and bool(browser_rows(gui)), timeout=10000)
+    record = window.history_model.index(0, 0).data(HistoryItemRole)
+    window.history_panel.view.setCurrentIndex(window.history_model.index(0, 0))
+    assert window.history_panel.runs_button.isEnabled()
+    window.history_panel.runs_button.click()
+    gui.qtbot.waitUntil(lambda: window.runs_browser.selected_run() is not None)
+    selected = window.runs_browser.selected_run()
+    assert selected["uid"] == record["result"]["run_uids"][0]
+    window.history_panel.view.clearSelection()
+    window.runs_browser.item_button.click()
+    gui.qtbot.waitUntil(lambda: bool(window.history_panel.selected_items()))
+    assert window.history_panel.selected_items()[0]["item_uid"] == selected["item_uid"]
+
+
+def test_runs_waiting_for_an_unreachable_tiled_server_are_counted_in_the_status_bar(qtbot, tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port where nothing answers
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gui = Gui(qtbot, tmp_path, tiled_uri=f"http://127.0.0.1:{port}", tiled_api_key="k")
+    try:
+        gui.open_environment()
+        run_scan(gui, -1, 1, 3)
+        label = gui.window.status_labels["store"]
+        qtbot.waitUntil(lambda: label.isVisible() and "1 run waiting" in label.text(), timeout=30000)
+        assert "unreachable" in label.text().lower()
+        assert f"127.0.0.1:{port}" in label.toolTip()
+    finally:
+        gui.close()
