@@ -11,11 +11,23 @@ from qtpy.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOpti
 from .queue_model import ProgressRole
 
 BAR_WIDTH = 150
+#: The width a row asks for; the view gives it all its width.
+MIN_ROW_WIDTH = 200
 MARGIN = 4
 
 
 class QueueItemDelegate(QStyledItemDelegate):
-    """Default painting, plus the running item's progress (:data:`ProgressRole`)."""
+    """Default painting, plus the running item's progress (:data:`ProgressRole`).
+
+    Rows are as wide as the view, never wider: a long call is elided at the
+    right edge (its tooltip has it whole), so the view never scrolls
+    sideways and the running row's bar stays in sight.
+    """
+
+    def sizeHint(self, option, index):
+        hint = super().sizeHint(option, index)
+        hint.setWidth(min(hint.width(), MIN_ROW_WIDTH))
+        return hint
 
     def paint(self, painter, option, index):
         progress = index.data(ProgressRole)

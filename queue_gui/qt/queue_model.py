@@ -70,6 +70,9 @@ def configure_queue_view(view):
     # Rows share one height: a 10,000-item queue then lays out without
     # asking every row for its size hint.
     view.setUniformItemSizes(True)
+    # Long calls are elided at the right edge (the tooltip shows them whole).
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    view.setTextElideMode(Qt.ElideRight)
 
 
 def _index_items(items, running_item):

@@ -33,6 +33,9 @@ def test_progress_moves_up_to_n_of_n_on_the_running_row_and_in_the_status_bar(gu
     assert 0.2 <= fraction <= 0.5 and text.endswith("/ 10")
     assert "elapsed" in label.text() and "left" in label.text()
     assert bar.isVisible()
+    view = gui.window.queue_view
+    view.resize(220, view.height())  # narrower than the running row's text
+    assert view.visualRect(running_row(gui)).right() < view.viewport().width(), "the row's bar is in sight"
     gui.wait_status(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1, timeout=30000)
     gui.qtbot.waitUntil(lambda: label.text() == "")
     assert gui.window.progress.run.points == 10 and gui.window.progress.run.total == 10
