@@ -11,6 +11,7 @@ from qtpy.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOpti
 from .queue_model import ProgressRole
 
 BAR_WIDTH = 150
+MIN_BAR_WIDTH = 70
 #: The width a row asks for; the view gives it all its width.
 MIN_ROW_WIDTH = 200
 MARGIN = 4
@@ -35,7 +36,9 @@ class QueueItemDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         fraction, text = progress
-        bar = QRect(option.rect.right() - BAR_WIDTH - MARGIN, option.rect.top() + MARGIN, BAR_WIDTH,
+        # A narrow queue keeps most of the row for the call's text.
+        width = max(MIN_BAR_WIDTH, min(BAR_WIDTH, option.rect.width() // 3))
+        bar = QRect(option.rect.right() - width - MARGIN, option.rect.top() + MARGIN, width,
                     option.rect.height() - 2 * MARGIN)
         # The text (elided by Qt) stops before the bar; the bar's strip gets
         # the row's background, or the selection's.
