@@ -110,7 +110,7 @@ def service(data_dir):
     from queue_gui.app import Service
 
     running = Service(data_dir, TEST_PROFILE, host="127.0.0.1", port=0)
-    running.start()
+    running.start(wait=True)  # a ready service: these tests are not about the start-up
     running.watch = StatusWatch(running.manager)
     yield running
     running.stop()

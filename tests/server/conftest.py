@@ -17,7 +17,7 @@ def start_service(data_dir, **options):
     from queue_gui.app import Service
 
     running = Service(str(data_dir), TEST_PROFILE, host="127.0.0.1", port=0, **options)
-    running.start()
+    running.start(wait=True)  # a ready service: these tests are not about the start-up
     running.watch = StatusWatch(running.manager)
     return running
 
