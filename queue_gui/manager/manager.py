@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 
+from ..listeners import Listeners
 from ..wire import EnvironmentState, ManagerState
 from ..worker.protocol import Command
 from .console import ConsoleBuffer, ConsoleCommands
@@ -70,7 +71,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self.profile_path = profile_path
         self._forward_documents = forward_documents
         self._inbox = queue.SimpleQueue()
-        self._listeners = []
+        self._listeners = Listeners("manager")
         self._ready = threading.Event()
         self._finished = threading.Event()
         self._store = None
@@ -166,13 +167,10 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         listeners: read them, never change them. A listener must return at
         once (emit a Qt signal, put into a queue).
         """
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def unsubscribe(self, listener):
-        try:
-            self._listeners.remove(listener)
-        except ValueError:
-            pass
+        self._listeners.remove(listener)
 
     @property
     def worker_pid(self):
@@ -261,11 +259,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
                 future.set_result(reply)
 
     def _emit(self, kind, payload):
-        for listener in list(self._listeners):
-            try:
-                listener(kind, payload)
-            except Exception:
-                logger.exception("a manager listener failed")
+        self._listeners.emit(kind, payload)
 
     def _publish_status(self):
         status = self._status()

@@ -108,16 +108,21 @@ class MainWindow(QMainWindow):
         self.history_panel.clear_requested.connect(lambda: self.bridge.request("history_clear", on_reply=self._report))
         self.console = ConsoleWidget(parent=self)
         self.docks = {}
-        for name, title, widget, area in (
-            ("plan_editor", "Plan editor", self.plan_editor, Qt.RightDockWidgetArea),
-            ("history", "History", self.history_panel, Qt.RightDockWidgetArea),
-            ("console", "Console", self.console, Qt.BottomDockWidgetArea),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock_{name}")
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-            self.docks[name] = dock
+        self._add_dock("plan_editor", "Plan editor", self.plan_editor, Qt.RightDockWidgetArea)
+        self._add_dock("history", "History", self.history_panel, Qt.RightDockWidgetArea)
+        self._add_dock("console", "Console", self.console, Qt.BottomDockWidgetArea)
+
+    def _add_dock(self, name, title, widget, area, tab_with=None):
+        """A dock named ``dock_<name>`` (the remembered layout finds it by that name), tabbed with another if given."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if tab_with is not None:
+            self.tabifyDockWidget(self.docks[tab_with], dock)
+            self.docks[tab_with].raise_()
+        self.docks[name] = dock
+        return dock
 
     def _build_data_docks(self):
         """Live plots and the live table, fed by the documents of running plans.
@@ -134,15 +139,8 @@ class MainWindow(QMainWindow):
         self.live_data = LiveData()
         self.plots = PlotsDock(self.live_data, parent=self)
         self.live_table = LiveTable(self.live_data, parent=self)
-        for name, title, widget, area in (
-            ("plots", "Plots", self.plots, Qt.LeftDockWidgetArea),
-            ("live_table", "Live table", self.live_table, Qt.BottomDockWidgetArea),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock_{name}")
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-            self.docks[name] = dock
+        self._add_dock("plots", "Plots", self.plots, Qt.LeftDockWidgetArea)
+        self._add_dock("live_table", "Live table", self.live_table, Qt.BottomDockWidgetArea)
         # Plots left of the queue, taking the room the queue's short rows do not need; the table beside the console.
         self.splitDockWidget(self.docks["console"], self.docks["live_table"], Qt.Horizontal)
         self.bridge.documents_received.connect(self.live_data.consume)
@@ -160,13 +158,7 @@ class MainWindow(QMainWindow):
             )
         )
         self._metadata_uid = None
-        dock = QDockWidget("Run metadata", self)
-        dock.setObjectName("dock_metadata")
-        dock.setWidget(self.metadata_panel)
-        self.addDockWidget(Qt.RightDockWidgetArea, dock)
-        self.tabifyDockWidget(self.docks["plan_editor"], dock)
-        self.docks["plan_editor"].raise_()
-        self.docks["metadata"] = dock
+        self._add_dock("metadata", "Run metadata", self.metadata_panel, Qt.RightDockWidgetArea, tab_with="plan_editor")
 
     def _build_runs_dock(self):
         """Saved runs: listed from the run store, re-opened in the plots, exported, linked to the history."""
@@ -181,13 +173,7 @@ class MainWindow(QMainWindow):
         self._runs_refresh.timeout.connect(self.runs_browser.refresh)
         self.bridge.runs_changed.connect(lambda _: self._runs_refresh.isActive() or self._runs_refresh.start())
         self.bridge.store_status_changed.connect(self._slot_store_status)
-        dock = QDockWidget("Runs", self)
-        dock.setObjectName("dock_runs")
-        dock.setWidget(self.runs_browser)
-        self.addDockWidget(Qt.RightDockWidgetArea, dock)
-        self.tabifyDockWidget(self.docks["history"], dock)
-        self.docks["history"].raise_()
-        self.docks["runs"] = dock
+        self._add_dock("runs", "Runs", self.runs_browser, Qt.RightDockWidgetArea, tab_with="history")
         self.runs_browser.refresh()
 
     def _slot_open_run(self, run):

@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 
+from ..listeners import Listeners
 from ..wire import RunExitStatus, TiledRunState, TiledState
 from .commands import NOT_FOUND, STOPPED, StoreRefusal, check_count, check_text, check_time, command, dispatch, refusal
 from .files import RUNS_DIRECTORY, RunFiles
@@ -73,7 +74,7 @@ class RunStore:
         self._tiled_backoff = tiled_backoff
         self._flush = flush
         self._queue = queue.SimpleQueue()
-        self._listeners = []
+        self._listeners = Listeners("run store")
         self._closing = threading.Lock()
         self._closed = False
         self._started = threading.Event()
@@ -117,13 +118,10 @@ class RunStore:
         and ``store_status`` (``{"tiled_uri", "tiled_state", "runs_waiting",
         "runs_failed", "tiled_error"}``, whenever it changed).
         """
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def unsubscribe(self, listener):
-        try:
-            self._listeners.remove(listener)
-        except ValueError:
-            pass
+        self._listeners.remove(listener)
 
     def latest_status(self):
         """The ``store_status`` payload last published (None before the store started)."""
@@ -220,11 +218,7 @@ class RunStore:
                 entry[3].set_result(refusal("the run store is stopped", STOPPED))
 
     def _emit(self, kind, payload):
-        for listener in list(self._listeners):
-            try:
-                listener(kind, payload)
-            except Exception:
-                logger.exception("a run store listener failed")
+        self._listeners.emit(kind, payload)
 
     # ------------------------------------------------------------ documents
     def _on_documents(self, pairs):
