@@ -138,11 +138,17 @@ def _say(plan_name: str, pattern: ArgsPattern, problem: str) -> str:
     return f"plan {plan_name!r} takes {pattern.reads}, e.g. {pattern.example}: {problem}"
 
 
+#: What the plan editor's motors field shows: the example first (a field
+#: cuts a long placeholder), then how it reads. For ``scan`` the number of
+#: points has its own field (``num``), so the example leaves it out.
+EDITOR_HINTS = {
+    "scan": "motor1, -1, 1   (motor, start, stop for each motor; the points go in num)",
+    "grid_scan": "motor1, -1, 1, 11, motor2, -1, 1, 11   (motor, start, stop, points for each motor)",
+    "list_scan": "motor1, [0, 0.5, 1]   (motor, list of positions for each motor)",
+    "mv": "motor1, 0.5   (motor, position for each motor)",
+}
+
+
 def pattern_hint(pattern_name: Optional[str]) -> Optional[str]:
-    """The editor's hint for the motors field: the pattern and an example."""
-    pattern = PATTERNS.get(pattern_name or "")
-    if pattern is None:
-        return None
-    example = pattern.example[pattern.example.index("(") + 1 : -1]
-    example = example.split("], ", 1)[1] if example.startswith("[") else example
-    return f"{', '.join(pattern.words)}, … e.g. {example}"
+    """The editor's hint for the motors field: an example, then the pattern."""
+    return EDITOR_HINTS.get(pattern_name or "")

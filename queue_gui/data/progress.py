@@ -94,15 +94,19 @@ class RunProgress:
         end = self.time_last_point if self.finished and self.time_last_point else now
         return max(end - self.time_start, 0.0)
 
-    def remaining(self, now):
-        """Seconds left at the pace so far, or None before the first point or without N."""
+    def remaining(self, now, paused=False):
+        """Seconds left at the pace so far, or None before the first point or without N.
+
+        While paused, the time since the last point is not work done: the
+        estimate holds still instead of running down to zero.
+        """
         if self.finished:
             return 0.0
         if self.total is None or not self.points or self.time_start is None or self.time_last_point is None:
             return None
         per_point = max(self.time_last_point - self.time_start, 0.0) / self.points
-        left = per_point * (self.total - self.points) - max(now - self.time_last_point, 0.0)
-        return max(left, 0.0)
+        since_last = 0.0 if paused else max(now - self.time_last_point, 0.0)
+        return max(per_point * (self.total - self.points) - min(since_last, per_point), 0.0)
 
 
 def expected_points(item):

@@ -283,6 +283,9 @@ class RunControl:
     def _on_plan_paused(self, msg):
         self._forget_pause()
         self._set_state(ManagerState.PAUSED)
+        running = self._store.running
+        name = f"'{running['name']}' " if running else ""
+        self._add_console(f"queue-gui: the plan {name}is paused: resume, stop, abort or halt it\n")
 
     def _on_plan_finished(self, msg):
         running = self._store.running
@@ -389,6 +392,7 @@ class RunControl:
             raise Refused(f"cannot {option.value}: no plan is paused (the manager is {self._state.value})")
         self._set_state(ManagerState.EXECUTING_QUEUE)
         self._worker.send(Command.CONTINUE, option=option.value)
+        self._add_console(f"queue-gui: {option.value} requested for the paused plan\n")
         return {"msg": f"{option.value} requested"}
 
     @command("re_resume", locked_by="environment")

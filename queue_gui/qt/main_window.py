@@ -9,6 +9,7 @@ status bar) and in the console.
 
 import json
 import logging
+import os
 
 from qtpy.QtCore import QSettings, Qt, QTimer
 from qtpy.QtGui import QKeySequence
@@ -16,12 +17,14 @@ from qtpy.QtWidgets import (
     QAction,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QListView,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
+    QWidget,
 )
 
 from .actions import ControlActions
@@ -150,6 +153,22 @@ class MainWindow(QMainWindow):
         self.docks["plots"].show()
         self.docks["plots"].raise_()
         return self.plots.show_run(documents)
+
+    def _show_last_run_at_start(self):
+        """After a restart the plots start with the newest saved run, not empty."""
+
+        def listed(reply):
+            runs = reply.get("runs") or []
+            if reply.get("success") and runs and not self.plots.figure_views():
+                self.bridge.request_store("run_documents", {"uid": runs[0]["uid"]}, on_reply=shown)
+
+        def shown(reply):
+            # A scan that started meanwhile has the dock: the saved run joins it quietly then.
+            if reply.get("success") and not self.plots.figure_views():
+                self.plots.show_run(reply["documents"])
+
+        self.bridge.request_store("runs_list", {"limit": 1}, on_reply=listed)
+
     def _build_metadata_dock(self):
         self.metadata_panel = MetadataPanel(self)
         self.metadata_panel.apply_requested.connect(
@@ -175,6 +194,7 @@ class MainWindow(QMainWindow):
         self.bridge.store_status_changed.connect(self._slot_store_status)
         self._add_dock("runs", "Runs", self.runs_browser, Qt.RightDockWidgetArea, tab_with="history")
         self.runs_browser.refresh()
+        self._show_last_run_at_start()
 
     def _slot_open_run(self, run):
         """Show a saved run's plots (read from its file by the store)."""
@@ -191,7 +211,10 @@ class MainWindow(QMainWindow):
     def _slot_export_run(self, run):
         scan = run.get("scan_id")
         name = f"scan_{scan}_{run.get('plan_name') or 'run'}.csv" if scan is not None else f"{run['uid'][:8]}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Export run as CSV", name, "CSV files (*.csv)")
+        folder = self._settings.value("export/folder") or os.path.expanduser("~")
+        path, _ = QFileDialog.getSaveFileName(self, "Export run as CSV", os.path.join(folder, name), "CSV files (*.csv)")
+        if path:
+            self._settings.setValue("export/folder", os.path.dirname(path))
         if path:
             self.export_run(run["uid"], path)
 
@@ -232,20 +255,32 @@ class MainWindow(QMainWindow):
         label.setVisible(bool(text))
 
     def _build_progress(self):
-        """Point n of N in the status bar and on the running row; the queue's expected end."""
+        """Point n of N in the status bar and on the running row; the queue's expected end.
+
+        The bar and its label live in a box of their own: the status bar
+        shows and hides its direct widgets around temporary messages, which
+        brought a hidden bar back after a run had ended.
+        """
         self.progress = ProgressTracker(self.bridge, self)
-        self.progress_bar = QProgressBar(self)
+        box = QWidget(self)
+        box.setObjectName("status_progress")
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.progress_bar = QProgressBar(box)
         self.progress_bar.setObjectName("status_progress_bar")
-        self.progress_bar.setMaximumWidth(160)
+        self.progress_bar.setFixedWidth(120)
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.hide()
+        layout.addWidget(self.progress_bar)
         for name in ("progress", "queue_end"):
-            label = QLabel(self)
+            label = QLabel(box)
             label.setObjectName(f"status_{name}")
             self.status_labels[name] = label
-        self.statusBar().insertPermanentWidget(0, self.status_labels["queue_end"])
-        self.statusBar().insertPermanentWidget(0, self.status_labels["progress"])
-        self.statusBar().insertPermanentWidget(0, self.progress_bar)
+            layout.addWidget(label)
+        # Wide enough for "0:00:00 elapsed, ~0:00:00 left": the bar does not jump as the time ticks.
+        metrics = self.status_labels["progress"].fontMetrics()
+        self.status_labels["progress"].setMinimumWidth(metrics.horizontalAdvance("00:00 elapsed, ~00:00 left "))
+        self.statusBar().insertPermanentWidget(0, box)
         self.progress.changed.connect(self._slot_progress)
 
     def _slot_progress(self):
@@ -536,7 +571,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(*default_size())
         if state is not None:
             self.restoreState(state)
         else:
@@ -562,6 +597,17 @@ class MainWindow(QMainWindow):
         self._settings.sync()
         self.bridge.close()
         event.accept()
+
+
+def default_size():
+    """Most of the screen, up to 1600 x 1000: the plots, the queue and the editor all need room."""
+    from qtpy.QtWidgets import QApplication
+
+    screen = QApplication.primaryScreen()
+    if screen is None:
+        return 1280, 800
+    available = screen.availableGeometry()
+    return min(1600, max(1100, int(available.width() * 0.92))), min(1000, max(700, int(available.height() * 0.92)))
 
 
 def _strip(item):

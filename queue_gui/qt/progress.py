@@ -45,6 +45,8 @@ class ProgressTracker(QObject):
         self._estimator = DurationEstimator()
         self._queue = []
         self._running_uid = None
+        self._paused = False
+        self._executing = False
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(1000 // UPDATES_PER_SECOND)
@@ -76,6 +78,11 @@ class ProgressTracker(QObject):
 
     @Slot(object)
     def _slot_status(self, status):
+        state = status.get("manager_state")
+        paused, executing = state == "paused", state in ("starting_queue", "executing_queue", "paused")
+        if (paused, executing) != (self._paused, self._executing):
+            self._paused, self._executing = paused, executing
+            self._soon()
         running_uid = status.get("running_item_uid")
         if running_uid != self._running_uid:
             self._running_uid = running_uid
@@ -112,7 +119,7 @@ class ProgressTracker(QObject):
         now = self._clock()
         run = self.run
         current = self._running_uid is not None and run.item_uid == self._running_uid and not run.finished
-        remaining = run.remaining(now) if current else None
+        remaining = run.remaining(now, paused=self._paused) if current else None
         if self._running_uid is not None and not current:
             remaining = None  # between two runs of a plan, or before its first
         queue_end, unknown = self._estimator.queue_end(
@@ -127,6 +134,8 @@ class ProgressTracker(QObject):
             "remaining": remaining,
             "queue_end": queue_end,
             "unknown": unknown,
+            "executing": self._executing,
+            "now": now,
         }
 
 
@@ -150,13 +159,17 @@ def progress_text(summary):
 
 
 def queue_end_text(summary, now=None):
-    """``Queue ends ~14:32`` (``+2 unknown`` for plans without an estimate), or ''."""
+    """``Queue ends ~14:32`` while it runs, ``Queue: ~12:30 of plans`` while it waits; ``+2 unknown`` for plans without an estimate."""
     end, unknown = summary["queue_end"], summary["unknown"]
     if end is None:
         return f"Queue: {unknown} without estimate" if unknown else ""
-    now = time.time() if now is None else now
-    fmt = "%H:%M" if end - now < 20 * 3600 else "%a %H:%M"
-    text = f"Queue ends ~{time.strftime(fmt, time.localtime(end))}"
+    now = summary.get("now", time.time()) if now is None else now
+    if not summary.get("executing", True):
+        # Nothing runs: an end time would read as if something were under way.
+        text = f"Queue: ~{format_seconds(end - now)} of plans"
+    else:
+        fmt = "%H:%M" if end - now < 20 * 3600 else "%a %H:%M"
+        text = f"Queue ends ~{time.strftime(fmt, time.localtime(end))}"
     return text + f" (+{unknown} unknown)" if unknown else text
 
 

@@ -14,7 +14,7 @@ from qtpy.QtGui import QBrush, QColor
 #: The run's index row (a dict).
 RunRole = Qt.UserRole + 1
 
-COLUMNS = ("Scan", "Plan", "Started", "Duration", "Status", "Events", "Sample")
+COLUMNS = ("Scan", "Plan", "Sample", "Started", "Duration", "Status", "Events")
 
 #: Text and colour per stop-document exit status; None is a run still open.
 STATUS_LOOK = {

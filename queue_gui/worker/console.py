@@ -7,6 +7,7 @@ line over the Pipe as a ``console`` report.
 """
 
 import io
+import logging
 import sys
 import threading
 
@@ -53,3 +54,24 @@ class ConsoleStream(io.TextIOBase):
             # The pipe is gone: the manager cannot hear us any more, and
             # printing the failure would only recurse into this stream.
             sys.__stderr__.write(text)
+
+
+class AskedForEnds(logging.Filter):
+    """Drops the traceback bluesky logs when a run ends because somebody asked (Abort, Halt).
+
+    bluesky logs "Run aborted" with the ``RequestAbort`` traceback for every
+    abort; in the console that reads like a crash after a normal action.
+    The line stays, without the traceback; a plan that really fails keeps
+    its traceback.
+    """
+
+    ASKED = ("RequestAbort", "PlanHalt", "RequestStop")
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and type(exc).__name__ in self.ASKED:
+            record.exc_info = None
+            record.exc_text = None
+            record.msg = f"{record.getMessage()} (as asked: {type(exc).__name__})"
+            record.args = ()
+        return True

@@ -10,6 +10,7 @@ is safe from another thread.
 
 import logging
 import sys
+import threading
 import time
 import traceback
 
@@ -46,6 +47,11 @@ class Executor:
         self._item = None
         self._attempt = None
         self._awaiting_start = None
+        self._resuming = False
+        self._pause_when_running = None  # (option, item_uid) asked for while a resume was starting
+        # Hands a pause asked for during a resume to the state hook: the
+        # state is read, and the pause kept or taken, under it.
+        self._pause_handoff = threading.Lock()
 
     # ------------------------------------------------------------ environment
     def open_environment(self, scan_id=None):
@@ -117,6 +123,13 @@ class Executor:
     def _on_state(self, new, old):
         # ProxyString does not unpickle on the other side of a Pipe: send str.
         self._send(message(Report.RE_STATE, state=str(new)))
+        if new == "running":
+            with self._pause_handoff:
+                pending, self._pause_when_running = self._pause_when_running, None
+            if pending is not None:
+                # Not from here: this is the RunEngine's loop, and request_pause
+                # waits on that loop.
+                threading.Thread(target=self.request_pause, args=pending, daemon=True).start()
         if new == "running" and self._awaiting_start is not None:
             # Reported only now, when the RunEngine really runs, so that a
             # pause requested right after 'plan_started' finds it running.
@@ -168,7 +181,11 @@ class Executor:
             self._send(message(Report.CONSOLE, text=f"queue-gui: cannot {option.value}: the RunEngine is {state}\n"))
             return
         if option is ContinueOption.RESUME:
-            self._drive(self.RE.resume, ExitStatus.COMPLETED)
+            self._resuming = True
+            try:
+                self._drive(self.RE.resume, ExitStatus.COMPLETED)
+            finally:
+                self._resuming = False
         else:
             # The stop document of a stopped run says "success"; the scientist
             # asked for a stop, so that is what the history records.
@@ -190,6 +207,12 @@ class Executor:
         tell a pause that arrived after its plan ended from one that failed.
         """
         RE = self.RE
+        with self._pause_handoff:
+            if RE is not None and RE.state == "paused" and self._resuming:
+                # "Pause now" just after "Resume": the RunEngine has not started
+                # running again yet. The pause is made the moment it does.
+                self._pause_when_running = (option, item_uid)
+                return
         if RE is None or RE.state not in ("running",):
             state = RE.state if RE is not None else "closed"
             self._send(message(Report.PAUSE_FAILED, item_uid=item_uid, msg=f"cannot pause: the RunEngine is {state}"))

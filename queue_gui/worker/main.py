@@ -21,7 +21,7 @@ import sys
 import threading
 import traceback
 
-from .console import ConsoleStream
+from .console import AskedForEnds, ConsoleStream
 from .outbox import Outbox
 from .protocol import Command, Report, message
 
@@ -53,6 +53,8 @@ def worker_main(conn, profile_path=None, forward_documents=True):
     sys.stdout = ConsoleStream(outbox.send)
     sys.stderr = ConsoleStream(outbox.send)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(AskedForEnds())
 
     profile, profile_error = _load_profile(outbox, profile_path)
 

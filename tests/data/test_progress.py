@@ -82,3 +82,14 @@ def test_queue_end_from_same_calls_then_per_point_rates_then_delay():
     assert (end, unknown) == (1000.0 + 9.0 + 21.0, 1), "counting stops at the queue stop"
     assert DurationEstimator().queue_end([queue[1]], now=0.0) == (None, 1)
     assert DurationEstimator().queue_end([], now=0.0) == (None, 0)
+
+
+def test_time_left_holds_still_while_paused():
+    """The new user saw "~0:01 left" run down to zero while a plan sat paused."""
+    progress = RunProgress()
+    progress.add_documents([["start", {"uid": "a", "time": 0.0, "num_points": 10}]])
+    progress.add_documents([["descriptor", {"uid": "d", "run_start": "a", "name": "primary"}]])
+    progress.add_documents([["event_page", {"descriptor": "d", "seq_num": [1, 2, 3, 4], "time": [1.0, 2.0, 3.0, 4.0]}]])
+    assert progress.remaining(now=4.0) == pytest.approx(6.0)
+    assert progress.remaining(now=60.0, paused=True) == pytest.approx(6.0), "paused: no time passes for the plan"
+    assert progress.remaining(now=60.0) == pytest.approx(5.0), "a point overdue counts once, not for ever"

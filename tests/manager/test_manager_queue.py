@@ -309,3 +309,24 @@ def test_an_interrupted_plan_keeps_its_start_time_and_runs(data_dir, interruptio
         assert result["exit_status"] == ("aborted" if interruption == "shutdown" else "failed")
     finally:
         engine.stop()
+
+
+def test_pause_resume_and_abort_say_so_in_the_console_without_an_alarming_traceback(engine):
+    """A new user saw only "Pausing...", then a full RequestAbort traceback after pressing Abort."""
+    engine.add("long_count", ["det1"], num=200, delay=0.05)
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    engine.ok("re_pause", option="immediate")
+    engine.watch.wait_state("paused")
+    engine.ok("re_resume")
+    engine.watch.wait_state("executing_queue")
+    engine.ok("re_pause", option="immediate")
+    engine.watch.wait_state("paused")
+    engine.ok("re_abort")
+    engine.watch.wait(lambda s: s["manager_state"] == "idle", 30, "the abort")
+    text = engine.ok("console_output", nlines=1000)["text"]
+    assert "the plan 'long_count' is paused" in text
+    assert "resume requested" in text and "abort requested" in text
+    assert "Run aborted (as asked: RequestAbort)" in text
+    assert "Traceback" not in text

@@ -53,12 +53,14 @@ def test_queue_end_is_estimated_from_history_and_counts_plans_without_one(gui):
     gui.add("long_count", ["det1"], num=3, delay=0.1)  # the same call: its duration is known
     gui.add("mv", "motor", 1)  # nothing says how long a move takes
     gui.qtbot.waitUntil(lambda: "(+1 unknown)" in label.text())
-    assert label.text().startswith("Queue ends ~")
+    # Nothing runs: how much the queue holds, not a time of day that reads as if it were under way.
+    assert label.text().startswith("Queue: ~0:0") and label.text().endswith("of plans (+1 unknown)")
     took = gui.window.history_model.data(gui.window.history_model.index(0), HistoryItemRole)["result"]
     summary = gui.window.progress.summary()
     assert summary["unknown"] == 1
     assert summary["queue_end"] - time.time() == pytest.approx(took["time_stop"] - took["time_start"], abs=1.0)
     gui.action("start_queue").trigger()
+    gui.qtbot.waitUntil(lambda: label.text().startswith("Queue ends ~"), timeout=10000)
     gui.wait_status(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 3, timeout=30000)
     gui.qtbot.waitUntil(lambda: label.text() == "", timeout=5000)
 

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from qtpy.QtCore import Qt
 
 from queue_gui.qt.history_model import ItemRole as HistoryItemRole
 from queue_gui.qt.runs_model import RunRole
@@ -39,8 +40,11 @@ def test_runs_are_listed_newest_first_and_survive_a_restart(qtbot, tmp_path):
         rows = browser_rows(second)
         assert [r["exit_status"] for r in rows] == ["success", "success"]
         view = second.window.runs_browser.view
-        texts = [view.model().index(0, column).data() for column in range(view.model().columnCount())]
-        assert texts[1] == "scan" and texts[4] == "completed" and texts[5] == "7"
+        model = view.model()
+        texts = {model.headerData(c, Qt.Horizontal): model.index(0, c).data() for c in range(model.columnCount())}
+        assert texts["Plan"] == "scan" and texts["Status"] == "completed" and texts["Events"] == "7"
+        # Plots were empty after a restart (a new user's complaint): the newest saved run is shown.
+        qtbot.waitUntil(lambda: bool(second.window.plots.figure_views()), timeout=10000)
     finally:
         second.close()
 
@@ -59,10 +63,15 @@ def test_the_text_filter_is_applied_by_the_store(gui):
     gui.action("start_queue").trigger()
     browser = gui.window.runs_browser
     gui.qtbot.waitUntil(lambda: len(browser_rows(gui)) == 2, timeout=20000)
+    scan_row = next(row for row, run in enumerate(browser_rows(gui)) if run["plan_name"] == "scan")
+    browser.view.selectRow(scan_row)
     browser.filter_edit.setText("count")
     gui.qtbot.waitUntil(lambda: [r["plan_name"] for r in browser_rows(gui)] == ["count"])
+    assert browser.count_label.text() == "1 run"
     browser.filter_edit.setText("")
     gui.qtbot.waitUntil(lambda: len(browser_rows(gui)) == 2)
+    # The new user's complaint: the run selected before the filter was not selected again after it.
+    gui.qtbot.waitUntil(lambda: (browser.selected_run() or {}).get("plan_name") == "scan")
 
 
 def test_csv_export_equals_the_stored_table(gui, tmp_path):

@@ -207,10 +207,14 @@ class RunsBrowser(QWidget):
 
     def _show(self, runs, total, selected):
         self.model.set_runs(runs)
-        shown = f"{len(runs)} of {total} runs" if isinstance(total, int) and total > len(runs) else f"{len(runs)} runs"
+        noun = "run" if (total if isinstance(total, int) else len(runs)) == 1 else "runs"
+        shown = f"{len(runs)} of {total} {noun}" if isinstance(total, int) and total > len(runs) else f"{len(runs)} {noun}"
         self.count_label.setText(shown)
         self.more_button.setVisible(isinstance(total, int) and total > len(runs))
-        wanted = self._pending_select or ((selected.get("uid"),) if selected else ())
+        # The run selected before stays selected whenever the list has it
+        # again (a filter typed, then cleared).
+        remembered = selected.get("uid") if selected else self._selected_uid
+        wanted = self._pending_select or ((remembered,) if remembered else ())
         self._pending_select = ()
         for uid in wanted:
             row = self.model.row_of(uid)
@@ -230,11 +234,12 @@ class RunsBrowser(QWidget):
         self.export_button.setEnabled(run is not None)
         self.item_button.setEnabled(bool(run and run.get("item_uid")))
         uid = run.get("uid") if run else None
-        if uid != self._selected_uid:
-            # A new list that keeps the same run selected re-opens nothing.
+        if uid is not None and uid != self._selected_uid:
+            # A new list that keeps the same run selected re-opens nothing;
+            # one that filters it out forgets nothing (it is selected again
+            # when the filter lets it back).
             self._selected_uid = uid
-            if run is not None:
-                self.run_selected.emit(run)
+            self.run_selected.emit(run)
 
     def _slot_show_item(self):
         run = self.selected_run()

@@ -232,7 +232,7 @@ def test_a_refusal_about_an_advanced_field_opens_and_scrolls_to_it(qtbot, editor
 
 @pytest.mark.parametrize(
     "plan, shown",
-    [("grid_scan", "number of points"), ("list_scan", "list of positions"), ("mv", "motor, position"), ("scan", "start, stop")],
+    [("grid_scan", "motor2, -1, 1, 11"), ("list_scan", "list of positions"), ("mv", "motor, position"), ("scan", "points go in num")],
 )
 def test_the_motors_hint_shows_the_pattern_of_the_chosen_plan(editor, plan, shown):
     """Hardening #12: the hint was scan's whatever the plan."""
