@@ -164,6 +164,11 @@ def test_the_cursor_position_is_read_out_in_the_status_line(dock, record, qtbot)
     assert x_text.startswith("motor1 = ") and float(x_text.split("= ")[1]) == pytest.approx(under.x(), abs=1e-4)
     assert y_text.startswith("det1 = ") and float(y_text.split("= ")[1]) == pytest.approx(under.y(), abs=1e-4)
     assert abs(under.x() - 0.25) < 0.1 and abs(under.y() - 2.5) < 0.5
+    # Another figure's tab: the read-out of this one does not stay (a new user saw it under every tab).
+    dock.live_data.consume(as_received(record(bp.count([det1], num=3))))
+    qtbot.waitUntil(lambda: dock.tabs.count() == 2)
+    dock.tabs.setCurrentIndex(1 - dock.tabs.currentIndex())
+    assert dock.cursor_label.text() == ""
 
 
 def test_a_grid_scan_is_painted_as_an_image(dock, record, qtbot):

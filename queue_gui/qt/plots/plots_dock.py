@@ -53,6 +53,8 @@ class PlotsDock(QWidget):
         self.tabs.setTabsClosable(True)
         self.tabs.setMovable(True)
         self.tabs.tabCloseRequested.connect(self._slot_close_tab)
+        # The read-out belongs to the figure under the mouse: another tab clears it.
+        self.tabs.currentChanged.connect(lambda _: self._show_cursor(""))
         self.empty = QLabel(EMPTY_TEXT, self)
         self.empty.setObjectName("plots_empty")
         self.empty.setAlignment(Qt.AlignCenter)
