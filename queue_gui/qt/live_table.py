@@ -19,7 +19,7 @@ from queue_gui.data.hints import SEQ_NUM, TIME, table_fields
 from queue_gui.data.runs import RunListener
 
 MAX_ROWS = 10_000
-PUBLISH_INTERVAL_MS = 50
+PUBLISH_INTERVAL_MS = 100
 EMPTY_TEXT = "No scan yet: the table follows the running scan"
 DEFAULT_PRECISION = 4
 

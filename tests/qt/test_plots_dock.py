@@ -10,6 +10,7 @@ from qtpy.QtWidgets import QApplication
 
 from queue_gui.data.peaks import peak_stats
 from queue_gui.data.runs import LiveData
+from queue_gui.qt.plots.painter import MIN_INTERVAL_MS
 from queue_gui.qt.plots.plots_dock import EMPTY_TEXT, PlotsDock
 from tests.data.documents import as_received, new_run_engine, recorder
 
@@ -83,7 +84,7 @@ def test_many_events_in_a_burst_cost_one_redraw(dock, record, qtbot):
     assert dock.painter.redraws <= 2
 
 
-def test_redraws_stay_under_twenty_a_second_while_events_stream_in(dock, record, qtbot):
+def test_redraws_stay_under_ten_a_second_while_events_stream_in(dock, record, qtbot):
     documents = as_received(record(bp.scan([det1], motor1, -1, 1, 300)), pack=False)
     pending = list(documents)
     clock = QElapsedTimer()
@@ -103,7 +104,7 @@ def test_redraws_stay_under_twenty_a_second_while_events_stream_in(dock, record,
     qtbot.waitUntil(lambda: drawn(dock, 300), timeout=20000)
     elapsed_s = clock.elapsed() / 1000
     assert dock.painter.redraws >= 2, "it draws while the scan runs, not only at the end"
-    assert dock.painter.redraws <= elapsed_s / 0.050 + 1
+    assert dock.painter.redraws <= elapsed_s / (MIN_INTERVAL_MS / 1000) + 1
 
 
 def test_a_hidden_tab_is_drawn_when_shown(dock, record, qtbot):
