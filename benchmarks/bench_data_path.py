@@ -238,7 +238,7 @@ def main():
         rows.append(bench.row("event in the worker to its point drawn: median / max",
                               f"{bench.fmt_ms(statistics.median(lat), 1)} / {bench.fmt_ms(max(lat), 1)}", "-",
                               f"99th percentile {bench.fmt_ms(bench.percentile(lat, 0.99), 1)} over {len(lat)} points; "
-                              "the outbox batches for 20 ms, the painter redraws at most every 50 ms",
+                              "the outbox batches for 20 ms, the painter redraws at most every 100 ms",
                               None, statistics.median(lat)))
         painter = desktop.window.plots.painter
         rows.append(bench.row("painter: redraws, longest redraw", f"{painter.redraws}, {bench.fmt_ms(painter.longest_redraw, 1)}",
