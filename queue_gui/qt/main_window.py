@@ -39,6 +39,7 @@ from .widgets.history_panel import HistoryPanel
 from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
 from .widgets.runs_browser import RunsBrowser, store_status_text
+from .widgets.tiled_settings import TiledSettingsDialog
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,11 @@ class MainWindow(QMainWindow):
         self.runs_browser.refresh()
         self._show_last_run_at_start()
 
+    def _slot_first_store_status(self, reply):
+        if reply.get("success"):
+            self._slot_store_status(reply)
+            self._apply_remembered_tiled(reply)
+
     def _slot_open_run(self, run):
         """Show a saved run's plots (read from its file by the store)."""
         self.bridge.request_store("run_documents", {"uid": run["uid"]}, on_reply=self._slot_run_documents)
@@ -246,6 +252,34 @@ class MainWindow(QMainWindow):
         self.docks["runs"].show()
         self.docks["runs"].raise_()
         self.runs_browser.select_runs(run_uids)
+
+    def _slot_tiled_settings(self):
+        """The shared tiled server, set at once and remembered (see queue_gui.qt.widgets.tiled_settings)."""
+        status = self.bridge.store_status or {}
+        dialog = TiledSettingsDialog(status.get("tiled_uri") or self._settings.value("tiled/uri", ""),
+                                     self._settings.value("tiled/api_key", ""), self)
+
+        def chosen(uri, api_key):
+            def applied(reply):
+                if reply.get("success"):
+                    self._settings.setValue("tiled/uri", uri)
+                    self._settings.setValue("tiled/api_key", api_key)
+                    self._slot_store_status(reply)
+                dialog.show_reply(reply)
+
+            self.bridge.request_store("tiled_configure", {"uri": uri, "api_key": api_key or None}, on_reply=applied)
+
+        dialog.chosen.connect(chosen)
+        dialog.open()
+        self.tiled_dialog = dialog
+        return dialog
+
+    def _apply_remembered_tiled(self, status):
+        """At start, the server chosen in the settings, unless the command line gave one."""
+        uri = self._settings.value("tiled/uri", "")
+        if uri and not status.get("tiled_uri"):
+            key = self._settings.value("tiled/api_key", "") or None
+            self.bridge.request_store("tiled_configure", {"uri": uri, "api_key": key}, on_reply=self._report)
 
     def _slot_store_status(self, status):
         label = self.status_labels["store"]
@@ -305,6 +339,11 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self._action("Save queue…", QKeySequence.Save, self._slot_save_queue))
         file_menu.addAction(self._action("Load queue…", QKeySequence.Open, self._slot_load_queue))
+        file_menu.addSeparator()
+        tiled = self._action("Shared tiled store…", None, self._slot_tiled_settings)
+        tiled.setObjectName("action_tiled_settings")
+        tiled.setToolTip("Also send every run to a tiled server that other machines read")
+        file_menu.addAction(tiled)
         file_menu.addSeparator()
         file_menu.addAction(self._action("Quit", QKeySequence.Quit, self.close))
         queue_menu = self.menuBar().addMenu("&Queue")
@@ -368,7 +407,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.statusBar().insertPermanentWidget(0, self.lock_key.label)
         self.status_labels["store"].hide()  # shown while a shared tiled store needs a word
-        self.bridge.request_store("store_status", on_reply=lambda reply: reply.get("success") and self._slot_store_status(reply))
+        self.bridge.request_store("store_status", on_reply=self._slot_first_store_status)
         server = self.server_url.split("://", 1)[-1] if self.server_url else "off"
         self.status_labels["server"].setText(f"API: {server}")
         self.status_labels["server"].setToolTip(

@@ -160,16 +160,21 @@ class RunStore:
         self._files = RunFiles(self.runs_directory, flush=self._flush)
         for uid in self._index.interrupt_open_runs(RESTART_REASON, tiled=self.tiled_uri is not None):
             logger.warning("run %s was left open by an earlier queue-gui; marked interrupted", uid)
-        if self.tiled_uri is not None:
-            from .tiled_sync import TiledSync
-
-            self._tiled = TiledSync(
-                self.tiled_uri, self._tiled_api_key, report=self._on_tiled_report, backoff=self._tiled_backoff
-            )
-            for row in self._index.with_tiled_state(TiledRunState.WAITING):
-                self._tiled.send(_tiled_job(row))
-            self._tiled.start()
+        self._start_tiled()
         self._publish_status()
+
+    def _start_tiled(self):
+        """A TiledSync for ``tiled_uri`` (none without one), handed the runs still waiting."""
+        if self.tiled_uri is None:
+            return
+        from .tiled_sync import TiledSync
+
+        self._tiled = TiledSync(
+            self.tiled_uri, self._tiled_api_key, report=self._on_tiled_report, backoff=self._tiled_backoff
+        )
+        for row in self._index.with_tiled_state(TiledRunState.WAITING):
+            self._tiled.send(_tiled_job(row))
+        self._tiled.start()
 
     def _serve(self):
         while True:
@@ -382,6 +387,35 @@ class RunStore:
 
     @command("store_status")
     def _cmd_store_status(self):
+        return self._status()
+
+    @command("tiled_configure", params=("uri", "api_key"))
+    def _cmd_tiled_configure(self, uri=None, api_key=None):
+        """Send runs to another tiled server from now on, or to none (``uri`` empty or null).
+
+        Runs that close from now on go to the new server; runs still waiting
+        for the old one wait for the new one. The window's settings use it,
+        so a lab can point queue-gui at its server without a restart.
+        """
+        uri = (check_text("uri", uri) or "").strip() or None
+        api_key = check_text("api_key", api_key) or None
+        if uri is not None:
+            from .tiled_sync import INSTALL_HINT, missing_requirements
+
+            if not uri.startswith(("http://", "https://")):
+                raise StoreRefusal(f"the tiled server must be an http:// or https:// address, not {uri!r}")
+            missing = missing_requirements()
+            if missing:
+                raise StoreRefusal(f"the shared tiled store needs {', '.join(missing)}, which are not installed: "
+                                   f"{INSTALL_HINT}")
+        if self._tiled is not None:
+            self._tiled.stop()
+            self._tiled = None
+        self.tiled_uri, self._tiled_api_key = uri, api_key
+        self._tiled_state = TiledState.OFF if uri is None else TiledState.CONNECTING
+        self._tiled_error = None
+        self._start_tiled()
+        self._publish_status()
         return self._status()
 
     @command("tiled_retry")

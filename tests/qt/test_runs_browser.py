@@ -124,3 +124,33 @@ def test_runs_waiting_for_an_unreachable_tiled_server_are_counted_in_the_status_
         assert f"127.0.0.1:{port}" in label.toolTip()
     finally:
         gui.close()
+
+
+def test_the_tiled_store_is_set_from_the_window_and_remembered(qtbot, tmp_path):
+    """File > Shared tiled store…: applied at once, refused with the reason, used again at the next start."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gui = Gui(qtbot, tmp_path)
+    try:
+        dialog = gui.window._slot_tiled_settings()
+        dialog.uri_edit.setText("ftp://nowhere")
+        dialog._slot_ok()
+        qtbot.waitUntil(lambda: "http:// or https://" in dialog.message.text())
+        assert dialog.isVisible(), "the entries stay for fixing"
+        dialog.uri_edit.setText(f"http://127.0.0.1:{port}")
+        dialog.key_edit.setText("k")
+        dialog._slot_ok()
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        label = gui.window.status_labels["store"]
+        qtbot.waitUntil(lambda: label.isVisible() and "Tiled" in label.text(), timeout=20000)
+    finally:
+        gui.close()
+    again = Gui(qtbot, tmp_path)
+    try:
+        qtbot.waitUntil(lambda: (again.bridge.store_status or {}).get("tiled_uri") == f"http://127.0.0.1:{port}",
+                        timeout=10000)
+    finally:
+        again.close()

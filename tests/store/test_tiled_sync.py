@@ -255,3 +255,25 @@ def test_a_wrong_key_is_an_error_state_and_the_runs_wait(data_dir, running_serve
         stored.store_watch.wait_status(lambda s: s["runs_waiting"] == 1 and s["tiled_state"] == "error")
     finally:
         stored.stop()
+
+
+def test_the_tiled_server_is_set_and_unset_while_queue_gui_runs(data_dir, running_server):
+    """The window's settings point a running queue-gui at a lab's server, or at none."""
+    stored = StoredManager(data_dir)  # no --tiled-uri
+    try:
+        assert stored.store_ok("store_status")["tiled_state"] == "off"
+        refused = stored.store.call("tiled_configure", {"uri": "ftp://tiled.lab"})
+        assert refused["success"] is False and "http:// or https://" in refused["msg"]
+        reply = stored.store_ok("tiled_configure", uri=running_server.uri, api_key=TILED_KEY)
+        assert reply["tiled_uri"] == running_server.uri
+        stored.store_watch.wait_status(lambda s: s["tiled_state"] == "up_to_date", what="the new server")
+        stored.open_environment()
+        stored.add("count", ["det1"], num=2)
+        stored.run_queue()
+        (row,) = stored.store_watch.wait_closed(1)
+        sent = stored.store_watch.wait_run(lambda r: r["uid"] == row["uid"] and r["tiled_state"] == "sent")
+        assert_same_on_tiled(running_server.client(), stored, sent)
+        off = stored.store_ok("tiled_configure", uri="")
+        assert off["tiled_uri"] is None and off["tiled_state"] == "off"
+    finally:
+        stored.stop()
