@@ -27,6 +27,9 @@ WAIT_TIMEOUT = 120.0
 def application():
     """The ``QApplication`` (offscreen unless ``QT_QPA_PLATFORM`` is set)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from queue_gui.desktop import prepare_qt_environment
+
+    prepare_qt_environment()  # as queue-gui does before its QApplication
     from qtpy.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -59,6 +59,10 @@ class Desktop:
         except BaseException:
             self.close()
             raise
+        # Everything built so far lives as long as the window: keep it out of
+        # the garbage collector's full passes, which otherwise stall the event
+        # loop for 40-90 ms every so often (measured, docs/benchmarks_gui.md).
+        gc.freeze()
 
     @property
     def url(self):
@@ -105,8 +109,21 @@ def _show_startup_error(app, text):
     return EXIT_CONFIGURATION
 
 
+def prepare_qt_environment(environ=None):
+    """Settings for Qt, made before the ``QApplication`` exists (the user's own choice wins).
+
+    Nothing in the window draws with OpenGL (pyqtgraph paints with
+    QPainter), yet Qt's X platform loads the OpenGL stack at start: with
+    Mesa's software renderer that was 55 MB of resident memory (33 MB PSS)
+    for nothing, a fifth of the whole application's budget.
+    """
+    environ = os.environ if environ is None else environ
+    environ.setdefault("QT_XCB_GL_INTEGRATION", "none")
+
+
 def run_gui(args):
     """Show the window until it is closed; returns the exit code."""
+    prepare_qt_environment()
     from qtpy.QtGui import QIcon
     from qtpy.QtWidgets import QApplication
 
@@ -123,10 +140,6 @@ def run_gui(args):
         return _show_startup_error(app, str(error))
     keep = _install_signal_wakeup(app, desktop.window.close_without_asking)  # noqa: F841 (kept alive until exit)
     desktop.window.show()
-    # Everything built so far lives as long as the window: keep it out of
-    # the garbage collector's full passes, which otherwise stall the event
-    # loop for 40-90 ms every so often (measured, docs/benchmarks_gui.md).
-    gc.freeze()
     print(f"queue-gui: serving {desktop.url}", flush=True)
     try:
         app.exec_()

@@ -237,3 +237,15 @@ def test_no_usable_display_says_what_to_do_instead_of_a_qt_abort(data_dir, displ
     assert "cannot open a window" in done.stderr
     assert "queue-gui --headless" in done.stderr and "install-qt-libs.sh" in done.stderr
     assert "Could not load the Qt platform plugin" not in done.stderr
+
+
+def test_the_desktop_app_does_not_load_opengl(data_dir, tmp_path):
+    """Nothing draws with OpenGL; Qt's X platform would load it (Mesa: +55 MB resident) unless told not to."""
+    from queue_gui.desktop import prepare_qt_environment
+
+    environ = {}
+    prepare_qt_environment(environ)
+    assert environ["QT_XCB_GL_INTEGRATION"] == "none"
+    chosen = {"QT_XCB_GL_INTEGRATION": "xcb_glx"}
+    prepare_qt_environment(chosen)
+    assert chosen["QT_XCB_GL_INTEGRATION"] == "xcb_glx", "a user's own choice wins"

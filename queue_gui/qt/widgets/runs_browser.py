@@ -121,6 +121,9 @@ class RunsBrowser(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        # Sized from the first rows only: the list is asked for again as runs
+        # are written, and measuring hundreds of rows each time stalled the loop.
+        self.view.horizontalHeader().setResizeContentsPrecision(30)
         self.export_button = QPushButton("Export CSV…", self)
         self.export_button.setToolTip("Save the selected run's primary stream as a CSV file")
         self.item_button = QPushButton("Show in history", self)
