@@ -38,6 +38,7 @@ class ManagerBridge(QObject):
     queue_changed = Signal(object, object)  # queued items (list), running item ({} when none)
     history_changed = Signal(object)  # list, oldest first
     description_changed = Signal(object, object)  # plans, devices
+    metadata_changed = Signal(object)  # the run metadata (dict)
     console_received = Signal(object)  # dict
     #: ``[name, doc]`` pairs in the order the RunEngine emitted them (events
     #: packed into ``event_page`` documents); every batch that arrived while
@@ -156,6 +157,7 @@ class ManagerBridge(QObject):
         # The editor needs both lists: a profile that only gained a device
         # changes devices_allowed_uid alone.
         self._reload_if_changed(("plans_allowed_uid", "devices_allowed_uid"), "plans_allowed", self._slot_plans_loaded)
+        self._reload_if_changed(("run_metadata_uid",), "metadata_get", self._slot_metadata_loaded)
 
     def refresh(self):
         """Ask for the status; everything else follows from its uids."""
@@ -186,6 +188,9 @@ class ManagerBridge(QObject):
 
     def _slot_history_loaded(self, reply):
         self.history_changed.emit(reply["items"])
+
+    def _slot_metadata_loaded(self, reply):
+        self.metadata_changed.emit(reply["metadata"])
 
     def _slot_plans_loaded(self, reply):
         self.request(

@@ -177,7 +177,6 @@ class MainWindow(QMainWindow):
                 "metadata_set", {"metadata": metadata}, on_reply=self.metadata_panel.show_reply
             )
         )
-        self._metadata_uid = None
         self._add_dock("metadata", "Run metadata", self.metadata_panel, Qt.RightDockWidgetArea, tab_with="plan_editor")
 
     def _build_runs_dock(self):
@@ -419,6 +418,8 @@ class MainWindow(QMainWindow):
         self.bridge.queue_changed.connect(self.queue_model.set_queue)
         self.bridge.history_changed.connect(self.history_model.set_history)
         self.bridge.description_changed.connect(self.plan_editor.set_description)
+        # Loaded at start and whenever another client changes it; an edit in progress is kept.
+        self.bridge.metadata_changed.connect(lambda metadata: self.metadata_panel.set_metadata(metadata, from_elsewhere=True))
         self.bridge.console_received.connect(self.console.append_entry)
         self.bridge.refresh()
 
@@ -447,7 +448,6 @@ class MainWindow(QMainWindow):
     def _slot_status(self, status):
         self._notice_environment_failure(status)
         self.queue_model.set_running_look(paused=status.get("manager_state") == "paused")
-        self._reload_metadata_if_changed(status)
         self._forget_lock_refusal_when_unlocked(status)
         labels = self.status_labels
         manager_state = str(status.get("manager_state", "?")).replace("_", " ")
@@ -470,18 +470,6 @@ class MainWindow(QMainWindow):
         if self._locked and not locked and "locked" in self.plan_editor.error_text():
             self.plan_editor.clear_error()
         self._locked = locked
-
-    def _reload_metadata_if_changed(self, status):
-        uid = status.get("run_metadata_uid")
-        if uid == self._metadata_uid:
-            return
-        first = self._metadata_uid is None
-        self._metadata_uid = uid
-        self.bridge.request("metadata_get", on_reply=lambda reply: self._slot_metadata_loaded(reply, first))
-
-    def _slot_metadata_loaded(self, reply, first):
-        if reply.get("success"):
-            self.metadata_panel.set_metadata(reply["metadata"], from_elsewhere=not first)
 
     def _report(self, reply):
         """Show a refusal where the scientist looks: status bar and console."""
