@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 
+from ..inbox import answer, refuse_queued
 from ..listeners import Listeners
 from ..wire import EnvironmentState, ManagerState
 from ..worker.protocol import Command
@@ -220,13 +221,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
 
     def _refuse_waiting_commands(self):
         """Answer every command still in the inbox (the thread that would have is gone)."""
-        while True:
-            try:
-                entry = self._inbox.get_nowait()
-            except queue.Empty:
-                return
-            if entry[0] == _COMMAND and entry[3].set_running_or_notify_cancel():
-                entry[3].set_result({"success": False, "msg": self.stopped_reason()})
+        refuse_queued(self._inbox, _COMMAND, {"success": False, "msg": self.stopped_reason()})
 
     def _serve_inbox(self):
         while True:
@@ -255,8 +250,8 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             # Published before the reply: a client that polls right after its
             # answer never sees an older status than the one pushed.
             self._publish_status()
-            if future is not None and future.set_running_or_notify_cancel():
-                future.set_result(reply)
+            if future is not None:
+                answer(future, reply)
 
     def _emit(self, kind, payload):
         self._listeners.emit(kind, payload)
@@ -538,9 +533,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
                 return
             kind = entry[0]
             if kind == _COMMAND:
-                future = entry[3]
-                if future.set_running_or_notify_cancel():
-                    future.set_result({"success": False, "msg": "queue-gui is shutting down"})
+                answer(entry[3], {"success": False, "msg": "queue-gui is shutting down"})
             elif kind == _REPORT and entry[1] is worker and entry[2].get("type") == "documents":
                 self._emit("documents", entry[2]["docs"])
             elif kind == _EXIT and entry[1] is worker:

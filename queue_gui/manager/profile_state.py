@@ -22,6 +22,7 @@ import hashlib
 import importlib.util
 import time
 
+from ..inbox import answer
 from .dispatch import dispatch
 
 #: Commands that check plans against the profile's description.
@@ -95,8 +96,7 @@ class ProfileState:
         for name, params, future in held:
             reply = dispatch(self, name, params)
             self._publish_status()
-            if future.set_running_or_notify_cancel():
-                future.set_result(reply)
+            answer(future, reply)
 
     def _seconds_to_deadline(self):
         """How long the inbox may wait before the load deadline, or None without one."""

@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 
+from ..inbox import refuse_queued
 from ..listeners import Listeners
 from ..wire import RunExitStatus, TiledRunState, TiledState
 from .commands import NOT_FOUND, STOPPED, StoreRefusal, check_count, check_text, check_time, command, dispatch, refusal
@@ -191,7 +192,7 @@ class RunStore:
                     self._on_tiled(entry[1], entry[2])
                 elif kind == _COMMAND:
                     _, name, params, future = entry
-                    if future.set_running_or_notify_cancel():
+                    if future.set_running_or_notify_cancel():  # a cancelled command is not run
                         future.set_result(dispatch(self, name, params))
             except Exception:
                 # One bad entry (a full disk, a broken index) must not end the
@@ -214,13 +215,7 @@ class RunStore:
         """Refuse every command still queued, and every later one."""
         with self._closing:
             self._closed = True
-        while True:
-            try:
-                entry = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if entry[0] == _COMMAND and entry[3].set_running_or_notify_cancel():
-                entry[3].set_result(refusal("the run store is stopped", STOPPED))
+        refuse_queued(self._queue, _COMMAND, refusal("the run store is stopped", STOPPED))
 
     def _emit(self, kind, payload):
         self._listeners.emit(kind, payload)
