@@ -48,6 +48,68 @@ class StatusWatch:
         return self.wait(matches, timeout, what=f"manager_state={state} {fields}")
 
 
+class Documents:
+    """Every ``documents`` batch a manager publishes, as any listener in the process gets it."""
+
+    def __init__(self, manager):
+        self._manager = manager
+        self._lock = threading.Lock()
+        self.batches = []
+        manager.subscribe(self._on_event)
+
+    def _on_event(self, kind, payload):
+        if kind == "documents":
+            with self._lock:
+                self.batches.append(payload)
+
+    def close(self):
+        self._manager.unsubscribe(self._on_event)
+
+    @property
+    def pairs(self):
+        """``(name, doc)`` in the order published."""
+        with self._lock:
+            return [(name, doc) for batch in self.batches for name, doc in batch]
+
+    all = pairs
+
+    def named(self, name):
+        return [doc for n, doc in self.pairs if n == name]
+
+    def of_run(self, uid):
+        """One run's documents as published (the events of its descriptors included)."""
+        pairs = self.pairs
+        descriptors = {d["uid"] for n, d in pairs if n == "descriptor" and d["run_start"] == uid}
+        return [
+            [n, d] for n, d in pairs
+            if (n == "start" and d["uid"] == uid)
+            or (n in ("descriptor", "stop") and d.get("run_start") == uid)
+            or (n in ("event", "event_page") and d["descriptor"] in descriptors)
+        ]
+
+    def rows(self, descriptor_uid):
+        """The ``data`` of every event of one descriptor, from events and pages alike."""
+        values = []
+        for name, doc in self.pairs:
+            if name == "event" and doc["descriptor"] == descriptor_uid:
+                values.append(doc["data"])
+            elif name == "event_page" and doc["descriptor"] == descriptor_uid:
+                keys = list(doc["data"])
+                values.extend(dict(zip(keys, row)) for row in zip(*(doc["data"][k] for k in keys)))
+        return values
+
+    def readings(self, run_uid, *fields):
+        """Each field's values in the primary stream of a run, in order."""
+        pairs = self.pairs
+        descriptors = {d["uid"] for n, d in pairs if n == "descriptor" and d["run_start"] == run_uid and d["name"] == "primary"}
+        values = {field: [] for field in fields}
+        for descriptor in descriptors:
+            for row in self.rows(descriptor):
+                for field in fields:
+                    values[field].append(row[field])
+        return values
+
+
 class RunningManager:
     """A manager on its own thread plus helpers the tests share."""
 

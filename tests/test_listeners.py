@@ -18,7 +18,7 @@ def test_a_listener_that_raises_does_not_keep_the_event_from_the_others():
 
 
 def test_subscribing_and_unsubscribing_from_other_threads_while_events_flow():
-    listeners, counts = Listeners("test"), []
+    listeners = Listeners("test")
     stop = threading.Event()
 
     def churn():

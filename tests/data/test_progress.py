@@ -3,7 +3,7 @@
 import pytest
 
 from queue_gui.data.progress import DurationEstimator, RunProgress, expected_points
-from tests.manager.test_documents import Documents
+from tests.conftest import Documents
 
 
 def test_progress_moves_from_0_to_n_of_n_with_a_real_scan(engine):

@@ -5,36 +5,7 @@ queue item's uid, the scientist's run metadata, the item's own ``meta``,
 and a scan id that goes on across environments and restarts.
 """
 
-from tests.conftest import TEST_PROFILE, RunningManager
-
-
-class Documents:
-    """Collects every ``documents`` batch the manager publishes."""
-
-    def __init__(self, manager):
-        self.batches = []
-        manager.subscribe(self._on_event)
-
-    def _on_event(self, kind, payload):
-        if kind == "documents":
-            self.batches.append(payload)
-
-    @property
-    def all(self):
-        return [pair for batch in self.batches for pair in batch]
-
-    def named(self, name):
-        return [doc for n, doc in self.all if n == name]
-
-    def rows(self, stream_descriptor):
-        values = []
-        for name, doc in self.all:
-            if name == "event" and doc["descriptor"] == stream_descriptor:
-                values.append(doc["data"])
-            elif name == "event_page" and doc["descriptor"] == stream_descriptor:
-                keys = list(doc["data"])
-                values.extend(dict(zip(keys, row)) for row in zip(*(doc["data"][k] for k in keys)))
-        return values
+from tests.conftest import TEST_PROFILE, Documents, RunningManager
 
 
 def test_a_scan_reaches_listeners_in_order_with_every_point_and_fewer_messages(engine):

@@ -4,7 +4,7 @@ from qtpy.QtCore import QSettings
 from qtpy.QtWidgets import QDockWidget
 
 from queue_gui.qt.main_window import MainWindow
-from tests.qt.test_main_window import Gui
+from tests.qt.conftest import Gui
 
 
 def test_the_window_plots_and_tabulates_a_scan_and_remembers_its_docks(qtbot, tmp_path):

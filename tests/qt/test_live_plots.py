@@ -1,6 +1,5 @@
 """Live plots and table of scans run through the real queue: worker, RunEngine, manager, bridge."""
 
-import threading
 
 import numpy as np
 import pytest
@@ -9,33 +8,7 @@ from queue_gui.data.runs import LiveData, RunListener
 from queue_gui.qt.bridge import ManagerBridge
 from queue_gui.qt.live_table import LiveTable
 from queue_gui.qt.plots.plots_dock import PlotsDock
-
-
-class Documents:
-    """Every document the manager published, as the window's listeners get them."""
-
-    def __init__(self, manager):
-        self._lock = threading.Lock()
-        self.pairs = []
-        manager.subscribe(self._on_event)
-
-    def _on_event(self, kind, payload):
-        if kind == "documents":
-            with self._lock:
-                self.pairs.extend(payload)
-
-    def readings(self, run_uid, *fields):
-        """Each field's values in the primary stream of a run, in order, from events and pages alike."""
-        with self._lock:
-            pairs = list(self.pairs)
-        descriptors = {d["uid"] for n, d in pairs if n == "descriptor" and d["run_start"] == run_uid and d["name"] == "primary"}
-        values = {field: [] for field in fields}
-        for name, doc in pairs:
-            if name in ("event", "event_page") and doc["descriptor"] in descriptors:
-                for field in fields:
-                    value = doc["data"][field]
-                    values[field].extend(value if name == "event_page" else [value])
-        return values
+from tests.conftest import Documents
 
 
 @pytest.fixture

@@ -6,14 +6,6 @@ import pytest
 
 from queue_gui.qt.history_model import ItemRole as HistoryItemRole
 from queue_gui.qt.queue_model import ProgressRole
-from tests.qt.test_main_window import Gui
-
-
-@pytest.fixture
-def gui(qtbot, tmp_path):
-    running = Gui(qtbot, tmp_path)
-    yield running
-    running.close()
 
 
 def running_row(gui):

@@ -8,7 +8,7 @@ from qtpy.QtCore import Qt
 
 from queue_gui.qt.history_model import ItemRole as HistoryItemRole
 from queue_gui.qt.runs_model import RunRole
-from tests.qt.test_main_window import Gui
+from tests.qt.conftest import Gui
 
 
 def run_scan(gui, *args):
@@ -47,13 +47,6 @@ def test_runs_are_listed_newest_first_and_survive_a_restart(qtbot, tmp_path):
         qtbot.waitUntil(lambda: bool(second.window.plots.figure_views()), timeout=10000)
     finally:
         second.close()
-
-
-@pytest.fixture
-def gui(qtbot, tmp_path):
-    running = Gui(qtbot, tmp_path)
-    yield running
-    running.close()
 
 
 def test_the_text_filter_is_applied_by_the_store(gui):

@@ -8,6 +8,7 @@ import threading
 import httpx
 import pytest
 
+from tests.conftest import Documents
 from tests.server.conftest import API_KEY, reset
 
 websockets = pytest.importorskip("websockets")
@@ -38,22 +39,6 @@ class Closed:
             assert self._condition.wait_for(lambda: len(self.rows) >= count, timeout), self.rows
         self._store.unsubscribe(self._on_event)
         return self.rows
-
-
-class Published:
-    """The manager's documents, as a listener in the process sees them."""
-
-    def __init__(self, manager):
-        self.pairs = []
-        self._manager = manager
-        manager.subscribe(self._on_event)
-
-    def _on_event(self, kind, payload):
-        if kind == "documents":
-            self.pairs.extend((name, doc) for name, doc in payload)
-
-    def close(self):
-        self._manager.unsubscribe(self._on_event)
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +113,7 @@ def test_an_unknown_run_is_404_with_detail_and_msg(open_service, api):
 
 
 def test_the_documents_stream_delivers_a_scans_documents_in_order(open_service, api):
-    published = Published(open_service.manager)
+    published = Documents(open_service.manager)
     url = open_service.url.replace("http://", "ws://") + "/api/documents/ws"
     try:
         with connect(url) as ws:

@@ -20,7 +20,7 @@ os.environ.setdefault("TILED_RETRY_TIMEOUT", "2")
 import pytest  # noqa: E402
 
 from queue_gui.store import RunStore  # noqa: E402
-from tests.conftest import TEST_PROFILE, RunningManager  # noqa: E402
+from tests.conftest import TEST_PROFILE, Documents, RunningManager  # noqa: E402
 
 
 class StoreWatch:
@@ -66,28 +66,6 @@ class StoreWatch:
     def wait_status(self, predicate, timeout=60, what="the expected store status"):
         self.wait(lambda: self.status is not None and predicate(self.status), timeout, what)
         return self.status
-
-
-class Documents:
-    """Every ``documents`` batch the manager publishes, as another listener sees it."""
-
-    def __init__(self, manager):
-        self.pairs = []
-        manager.subscribe(self._on_event)
-
-    def _on_event(self, kind, payload):
-        if kind == "documents":
-            self.pairs.extend(payload)
-
-    def of_run(self, uid):
-        """The run's documents as published (events of its descriptors included)."""
-        descriptors = {d["uid"] for n, d in self.pairs if n == "descriptor" and d["run_start"] == uid}
-        return [
-            [n, d] for n, d in self.pairs
-            if (n == "start" and d["uid"] == uid)
-            or (n in ("descriptor", "stop") and d.get("run_start") == uid)
-            or (n in ("event", "event_page") and d["descriptor"] in descriptors)
-        ]
 
 
 def events(pairs):

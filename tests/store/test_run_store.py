@@ -13,8 +13,8 @@ import pytest
 
 from queue_gui.store import RunStore
 from queue_gui.store.reading import read_documents, stream_table
-from tests.conftest import TEST_PROFILE, StatusWatch
-from tests.store.conftest import Documents, StoreWatch, StoredManager, events
+from tests.conftest import TEST_PROFILE, Documents, StatusWatch
+from tests.store.conftest import StoreWatch, StoredManager, events
 
 
 def test_a_saved_run_read_back_after_a_restart_holds_the_documents_published(data_dir):
