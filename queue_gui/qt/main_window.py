@@ -9,9 +9,8 @@ status bar) and in the console.
 
 import json
 import logging
-import os
 
-from qtpy.QtCore import QSettings, Qt, QTimer
+from qtpy.QtCore import QSettings, Qt
 from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import (
     QAction,
@@ -33,19 +32,16 @@ from .history_model import HistoryModel
 from .lock_key import LockKeyControl
 from .progress import ProgressTracker, progress_text, queue_end_text, queue_end_tooltip
 from .queue_delegate import QueueItemDelegate
+from .runs_control import RunsControl
 from .queue_model import QueueModel, configure_queue_view
 from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
 from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
-from .widgets.runs_browser import RunsBrowser, store_status_text
-from .widgets.tiled_settings import TiledSettingsDialog
 
 logger = logging.getLogger(__name__)
 
 QUEUE_FILE_FORMAT = "queue-gui queue"
-#: The runs list is asked for again at most this often (ms) while runs are written.
-RUNS_REFRESH_MS = 500
 QUEUE_FILE_VERSION = 1
 
 
@@ -155,21 +151,6 @@ class MainWindow(QMainWindow):
         self.docks["plots"].raise_()
         return self.plots.show_run(documents)
 
-    def _show_last_run_at_start(self):
-        """After a restart the plots start with the newest saved run, not empty."""
-
-        def listed(reply):
-            runs = reply.get("runs") or []
-            if reply.get("success") and runs and not self.plots.figure_views():
-                self.bridge.request_store("run_documents", {"uid": runs[0]["uid"]}, on_reply=shown)
-
-        def shown(reply):
-            # A scan that started meanwhile has the dock: the saved run joins it quietly then.
-            if reply.get("success") and not self.plots.figure_views():
-                self.plots.show_run(reply["documents"])
-
-        self.bridge.request_store("runs_list", {"limit": 1}, on_reply=listed)
-
     def _build_metadata_dock(self):
         self.metadata_panel = MetadataPanel(self)
         self.metadata_panel.apply_requested.connect(
@@ -181,111 +162,8 @@ class MainWindow(QMainWindow):
 
     def _build_runs_dock(self):
         """Saved runs: listed from the run store, re-opened in the plots, exported, linked to the history."""
-        self.runs_browser = RunsBrowser(self.bridge.request_store, self)
-        self.runs_browser.run_selected.connect(self._slot_open_run)
-        self.runs_browser.export_requested.connect(self._slot_export_run)
-        self.runs_browser.show_item_requested.connect(self._slot_show_item_in_history)
-        self.history_panel.show_runs_requested.connect(self._slot_show_runs)
-        self._runs_refresh = QTimer(self)
-        self._runs_refresh.setSingleShot(True)
-        self._runs_refresh.setInterval(RUNS_REFRESH_MS)
-        self._runs_refresh.timeout.connect(self.runs_browser.refresh)
-        self.bridge.runs_changed.connect(lambda _: self._runs_refresh.isActive() or self._runs_refresh.start())
-        self.bridge.store_status_changed.connect(self._slot_store_status)
-        self._add_dock("runs", "Runs", self.runs_browser, Qt.RightDockWidgetArea, tab_with="history")
-        self.runs_browser.refresh()
-        self._show_last_run_at_start()
-
-    def _slot_first_store_status(self, reply):
-        if reply.get("success"):
-            self._slot_store_status(reply)
-            self._apply_remembered_tiled(reply)
-
-    def _slot_open_run(self, run):
-        """Show a saved run's plots (read from its file by the store)."""
-        self.bridge.request_store("run_documents", {"uid": run["uid"]}, on_reply=self._slot_run_documents)
-
-    def _slot_run_documents(self, reply):
-        if not reply.get("success"):
-            self.statusBar().showMessage(f"Cannot open the run: {reply.get('msg')}", 10000)
-            return
-        show_run = getattr(self, "show_saved_run", None)
-        if show_run is not None:
-            show_run(reply["documents"])
-
-    def _slot_export_run(self, run):
-        scan = run.get("scan_id")
-        name = f"scan_{scan}_{run.get('plan_name') or 'run'}.csv" if scan is not None else f"{run['uid'][:8]}.csv"
-        folder = self._settings.value("export/folder") or os.path.expanduser("~")
-        path, _ = QFileDialog.getSaveFileName(self, "Export run as CSV", os.path.join(folder, name), "CSV files (*.csv)")
-        if path:
-            self._settings.setValue("export/folder", os.path.dirname(path))
-        if path:
-            self.export_run(run["uid"], path)
-
-    def export_run(self, uid, path):
-        """Write the primary stream of run ``uid`` to ``path`` as CSV (the store renders it)."""
-
-        def write(reply):
-            if not reply.get("success"):
-                QMessageBox.warning(self, "Export run", f"Cannot export the run: {reply.get('msg')}")
-                return
-            try:
-                with open(path, "w", newline="") as file:
-                    file.write(reply["csv"])
-            except OSError as error:
-                QMessageBox.warning(self, "Export run", f"Cannot write {path}:\n{error}")
-                return
-            self.statusBar().showMessage(f"Exported {len(reply['csv'].splitlines()) - 1} rows to {path}", 5000)
-
-        self.bridge.request_store("run_table", {"uid": uid, "format": "csv"}, on_reply=write)
-
-    def _slot_show_item_in_history(self, item_uid):
-        if self.history_panel.select_item(item_uid):
-            self.docks["history"].show()
-            self.docks["history"].raise_()
-        else:
-            self.statusBar().showMessage("That queue item is no longer in the history", 5000)
-
-    def _slot_show_runs(self, run_uids):
-        self.docks["runs"].show()
-        self.docks["runs"].raise_()
-        self.runs_browser.select_runs(run_uids)
-
-    def _slot_tiled_settings(self):
-        """The shared tiled server, set at once and remembered (see queue_gui.qt.widgets.tiled_settings)."""
-        status = self.bridge.store_status or {}
-        dialog = TiledSettingsDialog(status.get("tiled_uri") or self._settings.value("tiled/uri", ""),
-                                     self._settings.value("tiled/api_key", ""), self)
-
-        def chosen(uri, api_key):
-            def applied(reply):
-                if reply.get("success"):
-                    self._settings.setValue("tiled/uri", uri)
-                    self._settings.setValue("tiled/api_key", api_key)
-                    self._slot_store_status(reply)
-                dialog.show_reply(reply)
-
-            self.bridge.request_store("tiled_configure", {"uri": uri, "api_key": api_key or None}, on_reply=applied)
-
-        dialog.chosen.connect(chosen)
-        dialog.open()
-        self.tiled_dialog = dialog
-        return dialog
-
-    def _apply_remembered_tiled(self, status):
-        """At start, the server chosen in the settings, unless the command line gave one."""
-        uri = self._settings.value("tiled/uri", "")
-        if uri and not status.get("tiled_uri"):
-            key = self._settings.value("tiled/api_key", "") or None
-            self.bridge.request_store("tiled_configure", {"uri": uri, "api_key": key}, on_reply=self._report)
-
-    def _slot_store_status(self, status):
-        label = self.status_labels["store"]
-        text, tip = store_status_text(status)
-        label.setText(text)
-        label.setToolTip(tip)
-        label.setVisible(bool(text))
+        self.runs = RunsControl(self, self.bridge, self._settings)
+        self.runs_browser = self.runs.browser
 
     def _build_progress(self):
         """Point n of N in the status bar and on the running row; the queue's expected end.
@@ -339,7 +217,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Save queue…", QKeySequence.Save, self._slot_save_queue))
         file_menu.addAction(self._action("Load queue…", QKeySequence.Open, self._slot_load_queue))
         file_menu.addSeparator()
-        tiled = self._action("Shared tiled store…", None, self._slot_tiled_settings)
+        tiled = self._action("Shared tiled store…", None, lambda: self.runs.open_tiled_settings())
         tiled.setObjectName("action_tiled_settings")
         tiled.setToolTip("Also send every run to a tiled server that other machines read")
         file_menu.addAction(tiled)
@@ -397,16 +275,15 @@ class MainWindow(QMainWindow):
         return actions
 
     def _build_status_bar(self):
-        self.status_labels = {}
-        for name in ("store", "state", "counts", "server"):
+        self.status_labels = {"store": self.runs.store_label}
+        for name in ("state", "counts", "server"):
             label = QLabel(self)
             label.setObjectName(f"status_{name}")
-            label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
             self.status_labels[name] = label
+        for label in self.status_labels.values():
+            label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
             self.statusBar().addPermanentWidget(label)
         self.statusBar().insertPermanentWidget(0, self.lock_key.label)
-        self.status_labels["store"].hide()  # shown while a shared tiled store needs a word
-        self.bridge.request_store("store_status", on_reply=self._slot_first_store_status)
         server = self.server_url.split("://", 1)[-1] if self.server_url else "off"
         self.status_labels["server"].setText(f"API: {server}")
         self.status_labels["server"].setToolTip(

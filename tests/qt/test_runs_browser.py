@@ -73,7 +73,7 @@ def test_csv_export_equals_the_stored_table(gui, tmp_path):
     gui.qtbot.waitUntil(lambda: bool(browser_rows(gui)) and browser_rows(gui)[0]["exit_status"] == "success", timeout=10000)
     uid = browser_rows(gui)[0]["uid"]
     path = tmp_path / "scan.csv"
-    gui.window.export_run(uid, str(path))
+    gui.window.runs.export_run(uid, str(path))
     gui.qtbot.waitUntil(lambda: path.exists() and path.stat().st_size > 0, timeout=10000)
     table = gui.service.store.call("run_table", {"uid": uid})
     rows = list(csv.reader(io.StringIO(path.read_text())))
@@ -128,7 +128,7 @@ def test_the_tiled_store_is_set_from_the_window_and_remembered(qtbot, tmp_path):
         port = probe.getsockname()[1]
     gui = Gui(qtbot, tmp_path)
     try:
-        dialog = gui.window._slot_tiled_settings()
+        dialog = gui.window.runs.open_tiled_settings()
         dialog.uri_edit.setText("ftp://nowhere")
         dialog._slot_ok()
         qtbot.waitUntil(lambda: "http:// or https://" in dialog.message.text())

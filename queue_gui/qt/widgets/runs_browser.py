@@ -10,7 +10,7 @@ copied into the window to be filtered here.
 
 import time
 
-from qtpy.QtCore import QTimer, Qt, Signal
+from qtpy.QtCore import QTimer, Signal
 from qtpy.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -88,11 +88,14 @@ class RunsBrowser(QWidget):
         Export this run's primary stream to CSV.
     show_item_requested(str)
         Show the queue item (in the history) that made this run.
+    listed(list)
+        The rows of a new list, newest first.
     """
 
     run_selected = Signal(object)
     export_requested = Signal(object)
     show_item_requested = Signal(str)
+    listed = Signal(object)
 
     def __init__(self, request, parent=None):
         super().__init__(parent)
@@ -207,6 +210,7 @@ class RunsBrowser(QWidget):
         finally:
             self._relisting = False
         self._slot_selection()
+        self.listed.emit(runs)
 
     def _show(self, runs, total, selected):
         self.model.set_runs(runs)
