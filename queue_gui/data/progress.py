@@ -163,19 +163,20 @@ class DurationEstimator:
         if same:
             return statistics.median(same[-RECENT_RUNS:])
         points = expected_points(item)
-        if points is not None:
-            rates = []
-            for record in self._history:
-                if record.get("name") == item.get("name"):
-                    done, took = expected_points(record), _duration(record)
-                    if done and took is not None:
-                        rates.append(took / done)
-            if rates:
-                return statistics.median(rates[-RECENT_RUNS:]) * points
-            delay = (item.get("kwargs") or {}).get("delay")
-            if isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay > 0:
-                return points * delay
-        return None
+        if points is None:
+            return None
+        rates = []
+        for record in self._history:
+            if record.get("name") == item.get("name"):
+                done, took = expected_points(record), _duration(record)
+                if done and took is not None:
+                    rates.append(took / done)
+        by_rate = statistics.median(rates[-RECENT_RUNS:]) * points if rates else None
+        delay = (item.get("kwargs") or {}).get("delay")
+        by_delay = points * delay if isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay > 0 else None
+        # A plan waits its delay between points however fast the same plan ran without one.
+        known = [estimate for estimate in (by_rate, by_delay) if estimate is not None]
+        return max(known) if known else None
 
     def queue_end(self, queue_items, now, running_left=None, running=False):
         """When the queue is done: ``(end time or None, number of plans without an estimate)``.

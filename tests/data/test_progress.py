@@ -93,3 +93,10 @@ def test_time_left_holds_still_while_paused():
     assert progress.remaining(now=4.0) == pytest.approx(6.0)
     assert progress.remaining(now=60.0, paused=True) == pytest.approx(6.0), "paused: no time passes for the plan"
     assert progress.remaining(now=60.0) == pytest.approx(5.0), "a point overdue counts once, not for ever"
+
+
+def test_a_delay_between_points_is_never_estimated_away_by_a_faster_run_of_the_same_plan():
+    """Seen in a screenshot: count(num=20, delay=0.2) read "~0:00" after a count without delay."""
+    estimator = DurationEstimator([record("count", [["det1", "det2"]], {"num": 5}, 0.01)])
+    assert estimator.duration({"name": "count", "args": [["det1"]], "kwargs": {"num": 20, "delay": 0.2}}) == pytest.approx(4.0)
+    assert estimator.duration({"name": "count", "args": [["det1"]], "kwargs": {"num": 20}}) == pytest.approx(0.04)
