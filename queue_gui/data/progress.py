@@ -6,10 +6,10 @@ as bluesky's own callbacks would: the start document's ``num_points``
 gives N, each event of the ``primary`` stream is one point. The queue's
 end is estimated from the history: what the same plan with the same
 arguments took before (the median of its last runs), else the time per
-point of the same plan times the points this one has, else ``num_points ×
-delay`` when the plan sleeps between points. Items without any of these
-are counted, not guessed: the window says "2 plans without an estimate"
-rather than a time that would be wrong.
+point of the same plan times the points this one has, but never less
+than ``num_points × delay`` when the plan sleeps between points. Items
+without any of these are counted, not guessed: the window says "(+2
+unknown)" rather than a time that would be wrong.
 """
 
 import statistics
