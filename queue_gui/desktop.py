@@ -83,16 +83,27 @@ class Desktop:
 
 
 def _install_signal_wakeup(app, on_signal):
+    """Call ``on_signal`` from the event loop after SIGINT or SIGTERM.
+
+    The Python handler only lets the signal through; the wake-up byte waits
+    in the socket until the event loop reads it, so a signal that came
+    before the loop started (while a dialog was being built) is acted on
+    as soon as it runs, not lost.
+    """
     reader, writer = socket.socketpair()
     reader.setblocking(False)
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: on_signal())
+        signal.signal(signum, lambda *_: None)
     from qtpy.QtCore import QSocketNotifier
 
+    def woken(*_):
+        reader.recv(64)
+        on_signal()
+
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
-    notifier.activated.connect(lambda *_: reader.recv(64))
+    notifier.activated.connect(woken)
     return reader, writer, notifier
 
 
