@@ -41,6 +41,12 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS unreadable (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    item TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
 """
 
 #: Key in ``meta`` of what is known of the running item's attempt (its real
@@ -121,16 +127,47 @@ class QueueStore:
 
     # ---------------------------------------------------------------- reading
     def _load(self):
-        rows = self._db.execute("SELECT position, item FROM queue ORDER BY position").fetchall()
-        self._positions = [row[0] for row in rows]
-        self._queue = [json.loads(row[1]) for row in rows]
+        set_aside = []
+        rows = self._readable("queue", "SELECT rowid, item, position FROM queue ORDER BY position", set_aside)
+        self._positions = [row[1] for row in rows]
+        self._queue = [row[0] for row in rows]
         self._uid_set = {item["item_uid"] for item in self._queue}
-        self._history = [json.loads(row[0]) for row in self._db.execute("SELECT item FROM history ORDER BY id")]
-        row = self._db.execute("SELECT item FROM running").fetchone()
-        self._running = json.loads(row[0]) if row else None
+        self._history = [row[0] for row in self._readable("history", "SELECT rowid, item FROM history ORDER BY id", set_aside)]
+        running = self._readable("running", "SELECT rowid, item FROM running", set_aside)
+        self._running = running[0][0] if running else None
+        if set_aside:
+            logger.warning(
+                "%d unreadable record(s) in %s were set aside in its 'unreadable' table (%s); the others are loaded",
+                len(set_aside), self.path, "; ".join(set_aside),
+            )
         facts = self.get_meta(RUNNING_FACTS_KEY)
         uid = self._running["item_uid"] if self._running else None
         self._facts = facts if isinstance(facts, dict) and facts.get("item_uid") == uid and uid else None
+
+    def _readable(self, table, query, set_aside):
+        """The rows of ``query`` decoded, as ``(record, *other columns)``; a row that cannot be read
+        (nested too deep to decode, not JSON, not an item) moves to ``unreadable``, kept as it was,
+        so one bad record does not stop the application from starting."""
+        readable = []
+        for rowid, text, *rest in self._db.execute(query).fetchall():
+            try:
+                record = json.loads(text)
+                if table != "history" and not (isinstance(record, dict) and isinstance(record.get("item_uid"), str)):
+                    raise ValueError("not a queue item")
+            except (ValueError, RecursionError) as error:
+                reason = f"{type(error).__name__}: {str(error)[:200]}"
+                self._db.execute("BEGIN IMMEDIATE")  # both or neither: the record is never lost
+                try:
+                    self._db.execute("INSERT INTO unreadable (source, item, reason) VALUES (?, ?, ?)", (table, text, reason))
+                    self._db.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+                set_aside.append(f"{table}: {reason}")
+                continue
+            readable.append((record, *rest))
+        return readable
 
     def items(self):
         """The queue in order (the running item excluded). Do not mutate."""

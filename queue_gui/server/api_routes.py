@@ -4,7 +4,7 @@
 queue-gui through these unchanged: the same paths and HTTP methods, the same
 body fields (a JSON body even with GET), the same reply fields. Refusals are
 HTTP 200 with ``{"success": false, "msg": ...}``; malformed bodies are 422
-with ``detail`` (see :mod:`queue_gui.server.app`).
+with ``detail`` (see :mod:`queue_gui.server.errors`).
 
 The routes are one table: adding a route is adding a row. Where
 bluesky-httpserver fills ``user`` and ``user_group`` from its login, the
@@ -18,7 +18,7 @@ from typing import Optional
 from fastapi import APIRouter, Body
 
 from . import api_models as m
-from .app import EncodedReplies, FastJSONRoute, run_command
+from .replies import EncodedReplies, FastJSONRoute, run_command
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}

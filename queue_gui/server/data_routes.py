@@ -15,7 +15,7 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from .app import COMMAND_TIMEOUT, FastJSONRoute, JSONReply
+from .replies import COMMAND_TIMEOUT, FastJSONRoute, JSONReply
 
 
 class RunsRequest(BaseModel):

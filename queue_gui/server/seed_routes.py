@@ -10,7 +10,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from .app import JSONReply, command_reply, run_command
+from .replies import JSONReply, command_reply, run_command
 
 
 class PlanIn(BaseModel):

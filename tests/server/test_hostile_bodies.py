@@ -200,3 +200,59 @@ def test_a_refusal_does_not_echo_a_huge_name_back(api):
     assert "(6000000 characters)" in reply.json()["msg"]
     batch = api.post("/api/queue/item/add/batch", json={"items": [{"name": "count", "args": [[huge[:100_000]]]}]}).json()
     assert len(batch["results"][0]["msg"]) < 1000
+
+
+def _store_deep_history_record(data_dir, depth):
+    """Write a finished item whose metadata is nested ``depth`` deep straight into the database,
+    as a version from before the depth limit (or a hand edit) could have left it."""
+    first = start_service(data_dir)
+    first.stop()
+    nested = {}
+    for _ in range(depth):
+        nested = {"a": nested}
+    record = {"item_type": "plan", "name": "count", "args": [["det1"]], "kwargs": {"md": nested},
+              "item_uid": "deep-record", "result": {"exit_status": "completed", "msg": ""}}
+    db = sqlite3.connect(str(data_dir / "queue.sqlite"))
+    import sys
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)
+    try:
+        text = json.dumps(record)
+    finally:
+        sys.setrecursionlimit(limit)
+    db.execute("INSERT INTO history (item) VALUES (?)", (text,))
+    db.commit()
+    db.close()
+
+
+def test_a_stored_record_too_deep_to_encode_is_marked_and_the_others_are_served(tmp_path):
+    """History reads answered 500 (and dropped the connection) for one record nested 600 deep."""
+    _store_deep_history_record(tmp_path / "data", 600)
+    service = start_service(tmp_path / "data")
+    try:
+        service.manager.call("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}})
+        with httpx.Client(base_url=service.url, timeout=10) as client:
+            reply = client.get("/api/history/get")
+            assert reply.status_code == 200, reply.text
+            (record,) = reply.json()["items"]
+            assert record["item_uid"] == "deep-record" and record["name"] == "count"
+            assert "could not be encoded" in record["unreadable"]
+            assert client.get("/api/queue/get").json()["items"][0]["name"] == "count"
+    finally:
+        service.stop()
+
+
+def test_a_stored_record_too_deep_to_decode_is_set_aside_not_fatal(tmp_path, caplog):
+    """One record nested 990 deep stopped the manager at start: nothing was served at all."""
+    _store_deep_history_record(tmp_path / "data", 990)
+    service = start_service(tmp_path / "data")
+    try:
+        with httpx.Client(base_url=service.url, timeout=10) as client:
+            assert client.get("/api/status").status_code == 200
+            assert client.get("/api/history/get").json()["items"] == []
+    finally:
+        service.stop()
+    assert any("unreadable" in r.getMessage() and "queue.sqlite" in r.getMessage() for r in caplog.records)
+    db = sqlite3.connect(str(tmp_path / "data" / "queue.sqlite"))
+    (source, text), = db.execute("SELECT source, item FROM unreadable").fetchall()
+    assert source == "history" and '"deep-record"' in text, "the record is kept, not lost"
