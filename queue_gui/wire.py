@@ -102,3 +102,89 @@ class TiledRunState(str, enum.Enum):
     WAITING = "waiting"
     SENT = "sent"
     FAILED = "failed"  # the server refused this run; kept locally, retried on request
+
+
+class WireName(str, enum.Enum):
+    """A name sent between the parts: formats as its plain value (``f"{name}"`` is ``'queue_get'``)."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+class CommandName(WireName):
+    """Every command the manager answers: the ``@command`` registry, the routes and the window use these."""
+
+    CONSOLE_OUTPUT = "console_output"
+    CONSOLE_OUTPUT_UID = "console_output_uid"
+    CONSOLE_OUTPUT_UPDATE = "console_output_update"
+    DEVICES_ALLOWED = "devices_allowed"
+    DEVICES_EXISTING = "devices_existing"
+    ENVIRONMENT_CLOSE = "environment_close"
+    ENVIRONMENT_DESTROY = "environment_destroy"
+    ENVIRONMENT_OPEN = "environment_open"
+    ENVIRONMENT_UPDATE = "environment_update"
+    HISTORY_CLEAR = "history_clear"
+    HISTORY_GET = "history_get"
+    KERNEL_INTERRUPT = "kernel_interrupt"
+    LOCK = "lock"
+    LOCK_INFO = "lock_info"
+    METADATA_GET = "metadata_get"
+    METADATA_SET = "metadata_set"
+    PLANS_ALLOWED = "plans_allowed"
+    PLANS_EXISTING = "plans_existing"
+    PROFILE_RELOAD = "profile_reload"
+    QUEUE_AUTOSTART = "queue_autostart"
+    QUEUE_CLEAR = "queue_clear"
+    QUEUE_GET = "queue_get"
+    QUEUE_ITEM_ADD = "queue_item_add"
+    QUEUE_ITEM_ADD_BATCH = "queue_item_add_batch"
+    QUEUE_ITEM_EXECUTE = "queue_item_execute"
+    QUEUE_ITEM_GET = "queue_item_get"
+    QUEUE_ITEM_MOVE = "queue_item_move"
+    QUEUE_ITEM_MOVE_BATCH = "queue_item_move_batch"
+    QUEUE_ITEM_REMOVE = "queue_item_remove"
+    QUEUE_ITEM_REMOVE_BATCH = "queue_item_remove_batch"
+    QUEUE_ITEM_UPDATE = "queue_item_update"
+    QUEUE_MODE_SET = "queue_mode_set"
+    QUEUE_START = "queue_start"
+    QUEUE_STOP = "queue_stop"
+    QUEUE_STOP_CANCEL = "queue_stop_cancel"
+    RE_ABORT = "re_abort"
+    RE_HALT = "re_halt"
+    RE_PAUSE = "re_pause"
+    RE_RESUME = "re_resume"
+    RE_RUNS = "re_runs"
+    RE_STOP = "re_stop"
+    STATUS = "status"
+    UNLOCK = "unlock"
+
+
+class StoreCommand(WireName):
+    """Every command the run store answers."""
+
+    RUN_DOCUMENTS = "run_documents"
+    RUN_GET = "run_get"
+    RUN_TABLE = "run_table"
+    RUNS_LIST = "runs_list"
+    STORE_STATUS = "store_status"
+    TILED_CONFIGURE = "tiled_configure"
+    TILED_RETRY = "tiled_retry"
+
+
+class EventKind(WireName):
+    """What the manager publishes to its listeners (see ``Manager.subscribe``)."""
+
+    STATUS = "status"
+    CONSOLE = "console"
+    DOCUMENTS = "documents"
+    QUEUE = "queue"
+    HISTORY = "history"
+    DESCRIPTION = "description"
+    METADATA = "metadata"
+
+
+class StoreEventKind(WireName):
+    """What the run store publishes to its listeners."""
+
+    RUNS = "runs"
+    STORE_STATUS = "store_status"

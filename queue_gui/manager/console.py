@@ -11,6 +11,7 @@ import time
 
 from .dispatch import Refused, command
 from .queue_store import new_uid
+from ..wire import CommandName, EventKind
 
 CONSOLE_BUFFER_LINES = 10000
 
@@ -69,19 +70,19 @@ class ConsoleCommands:
 
     def _add_console(self, text):
         entry = self._console.append(text)
-        self._emit("console", entry)
+        self._emit(EventKind.CONSOLE, entry)
 
-    @command("console_output", params=("nlines",))
+    @command(CommandName.CONSOLE_OUTPUT, params=("nlines",))
     def _cmd_console_output(self, nlines=200, **common):
         if isinstance(nlines, bool) or not isinstance(nlines, int) or nlines < 0:
             raise Refused("'nlines' must be a non-negative integer")
         return {"text": self._console.text(nlines)}
 
-    @command("console_output_uid")
+    @command(CommandName.CONSOLE_OUTPUT_UID)
     def _cmd_console_output_uid(self, **common):
         return {"console_output_uid": self._console.uid}
 
-    @command("console_output_update", params=("last_msg_uid",))
+    @command(CommandName.CONSOLE_OUTPUT_UPDATE, params=("last_msg_uid",))
     def _cmd_console_output_update(self, last_msg_uid=ALL, **common):
         if not isinstance(last_msg_uid, str):
             raise Refused("'last_msg_uid' must be a string (the last uid received, or 'ALL')")

@@ -21,6 +21,7 @@ import time
 from .dispatch import Refused, command
 from .queue_commands import _default_user
 from .queue_store import new_uid
+from ..wire import CommandName
 
 _SCOPES = ("environment", "queue")
 
@@ -84,7 +85,7 @@ class LockCommands:
         return {"environment": bool(lock.get("environment")), "queue": bool(lock.get("queue"))}
 
     # ------------------------------------------------------------ commands
-    @command("lock", params=("environment", "queue", "note"))
+    @command(CommandName.LOCK, params=("environment", "queue", "note"))
     def _cmd_lock(self, lock_key=None, environment=False, queue=False, note=None, user=None, **common):
         """Lock the environment and/or the queue; the holder of the key may lock again."""
         lock_key = _valid_key(lock_key, required=True)
@@ -109,7 +110,7 @@ class LockCommands:
         self._uids["lock_info"] = new_uid()
         return self._lock_reply()
 
-    @command("unlock")
+    @command(CommandName.UNLOCK)
     def _cmd_unlock(self, lock_key=None, **common):
         lock_key = _valid_key(lock_key, required=True)
         if self._lock is None:
@@ -120,7 +121,7 @@ class LockCommands:
         self._uids["lock_info"] = new_uid()
         return self._lock_reply()
 
-    @command("lock_info")
+    @command(CommandName.LOCK_INFO)
     def _cmd_lock_info(self, lock_key=None, **common):
         """The lock; with ``lock_key``, also whether that key opens it (``success``)."""
         lock_key = _valid_key(lock_key, required=False)

@@ -20,8 +20,8 @@ import time
 
 from ..inbox import answer, refuse_queued
 from ..listeners import Listeners
-from ..wire import EnvironmentState, ManagerState
-from ..worker.protocol import Command
+from ..wire import CommandName, EnvironmentState, EventKind, ManagerState
+from ..worker.protocol import Command, Report
 from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
 from .locks import LockCommands
@@ -30,7 +30,7 @@ from .profile_state import DEFAULT_PROFILE_TIMEOUT, ProfileState
 from .queue_commands import QueueCommands
 from .queue_store import QueueStore, new_uid
 from .run_control import RunControl
-from .worker_client import WorkerClient
+from .worker_client import ExpectedExit, WorkerClient
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._env_state = EnvironmentState.CLOSED
         self._re_state = None
         self._worker = None
-        self._worker_exit_expected = None  # None, "close" or "destroy"
+        self._worker_exit_expected = None  # an ExpectedExit while the manager ends the worker itself
         self._profile_loaded = False
         self._profile_failed = False
         self._profile_mtime = None
@@ -260,7 +260,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         status = self._status()
         if status != self._last_status:
             self._last_status = status
-            self._emit("status", status)
+            self._emit(EventKind.STATUS, status)
 
     def _set_state(self, state):
         self._state = state
@@ -268,7 +268,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._ready.set()
 
     # ------------------------------------------------------------ status
-    @command("status")
+    @command(CommandName.STATUS)
     def _cmd_status(self, **common):
         return self._status()
 
@@ -315,23 +315,23 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         content = self._description[part] if self._description else {}
         return {name: content, f"{name}_uid": self._uids[part]}
 
-    @command("plans_allowed")
+    @command(CommandName.PLANS_ALLOWED)
     def _cmd_plans_allowed(self, **common):
         return self._described("plans", "plans_allowed")
 
-    @command("devices_allowed")
+    @command(CommandName.DEVICES_ALLOWED)
     def _cmd_devices_allowed(self, **common):
         return self._described("devices", "devices_allowed")
 
-    @command("plans_existing")
+    @command(CommandName.PLANS_EXISTING)
     def _cmd_plans_existing(self, **common):
         return self._described("plans", "plans_existing")
 
-    @command("devices_existing")
+    @command(CommandName.DEVICES_EXISTING)
     def _cmd_devices_existing(self, **common):
         return self._described("devices", "devices_existing")
 
-    @command("queue_mode_set", params=("mode",), locked_by="queue")
+    @command(CommandName.QUEUE_MODE_SET, params=("mode",), locked_by="queue")
     def _cmd_queue_mode_set(self, mode=None, **common):
         if mode == "default":
             mode = {"loop": False, "ignore_failures": False}
@@ -422,7 +422,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._add_console(msg["text"])
 
     def _on_documents(self, msg):
-        self._emit("documents", msg["docs"])
+        self._emit(EventKind.DOCUMENTS, msg["docs"])
 
     def _handle_exit(self, client, exitcode):
         if client is not self._worker:
@@ -442,18 +442,18 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._env_state = EnvironmentState.FAILED
             if not self._profile_loaded and self._state is ManagerState.INITIALIZING:
                 self._profile_error_msg = reason
-        elif expected == "profile_timeout":
+        elif expected is ExpectedExit.PROFILE_TIMEOUT:
             if self._env_state is not EnvironmentState.FAILED:
                 self._env_state = EnvironmentState.CLOSED
         else:
-            if expected == "destroy":
+            if expected is ExpectedExit.DESTROY:
                 self._add_console("queue-gui: the environment was destroyed (its worker process was killed)\n")
                 self._finish_interrupted_item("the environment was destroyed while the plan was running")
             self._env_state = EnvironmentState.CLOSED
         self._set_state(ManagerState.IDLE)
         if self._shutting_down:
             return
-        if expected in ("close", "destroy") or (expected is None and self._profile_loaded):
+        if expected in (ExpectedExit.CLOSE, ExpectedExit.DESTROY) or (expected is None and self._profile_loaded):
             # A standby that died or hung while loading the profile is not
             # restarted in a loop; opening the environment (or Reload
             # profile) tries again.
@@ -535,7 +535,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             if kind == _COMMAND:
                 answer(entry[3], {"success": False, "msg": "queue-gui is shutting down"})
             elif kind == _REPORT and entry[1] is worker and entry[2].get("type") == "documents":
-                self._emit("documents", entry[2]["docs"])
+                self._emit(EventKind.DOCUMENTS, entry[2]["docs"])
             elif kind == _EXIT and entry[1] is worker:
                 return
 
@@ -555,9 +555,9 @@ def _describe_exit(exitcode):
 
 
 Manager._REPORT_HANDLERS = {
-    "profile_loaded": Manager._on_profile_loaded,
-    "profile_failed": Manager._on_profile_failed,
-    "console": Manager._on_console,
-    "documents": Manager._on_documents,
+    Report.PROFILE_LOADED: Manager._on_profile_loaded,
+    Report.PROFILE_FAILED: Manager._on_profile_failed,
+    Report.CONSOLE: Manager._on_console,
+    Report.DOCUMENTS: Manager._on_documents,
     **RunControl._RUN_REPORT_HANDLERS,
 }

@@ -13,6 +13,7 @@ unambiguous).
 from .dispatch import Refused, command
 from .queue_store import new_uid
 from .validation import ItemInvalid, _require_json
+from ..wire import CommandName
 
 METADATA_KEY = "run_metadata"
 SCAN_ID_KEY = "last_scan_id"
@@ -39,11 +40,11 @@ class MetadataCommands:
             self._last_scan_id = scan_id
             self._store.set_meta(SCAN_ID_KEY, scan_id)
 
-    @command("metadata_get")
+    @command(CommandName.METADATA_GET)
     def _cmd_metadata_get(self, **common):
         return {"metadata": dict(self._run_metadata), "last_scan_id": self._last_scan_id}
 
-    @command("metadata_set", params=("metadata",), locked_by="environment")
+    @command(CommandName.METADATA_SET, params=("metadata",), locked_by="environment")
     def _cmd_metadata_set(self, metadata=None, **common):
         """Replace the run metadata; it applies from the next plan on."""
         if not isinstance(metadata, dict):

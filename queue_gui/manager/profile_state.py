@@ -23,10 +23,12 @@ import importlib.util
 import time
 
 from ..inbox import answer
+from ..wire import CommandName
 from .dispatch import dispatch
+from .worker_client import ExpectedExit
 
 #: Commands that check plans against the profile's description.
-HELD_COMMANDS = frozenset({"queue_item_add", "queue_item_add_batch", "queue_item_update", "queue_item_execute"})
+HELD_COMMANDS = frozenset({CommandName.QUEUE_ITEM_ADD, CommandName.QUEUE_ITEM_ADD_BATCH, CommandName.QUEUE_ITEM_UPDATE, CommandName.QUEUE_ITEM_EXECUTE})
 #: Seconds a standby may take to load and describe the profile (``--profile-timeout``).
 DEFAULT_PROFILE_TIMEOUT = 60.0
 
@@ -117,6 +119,6 @@ class ProfileState:
         self._profile_failed = True
         self._profile_error_msg = reason
         self._add_console(f"queue-gui: {reason}\n")
-        self._worker_exit_expected = "profile_timeout"
+        self._worker_exit_expected = ExpectedExit.PROFILE_TIMEOUT
         self._worker.kill()
         self._on_profile_given_up(reason)

@@ -10,7 +10,7 @@ queue runs (the running item itself is not in the queue).
 import functools
 import getpass
 
-from ..wire import ItemType
+from ..wire import CommandName, ItemType
 from .dispatch import Refused, command, shorten_echoes
 from .queue_store import new_uid, new_uids
 from .validation import ItemInvalid, validate_item
@@ -60,7 +60,7 @@ class QueueCommands:
         return len(self._store)
 
     # --------------------------------------------------------------- reading
-    @command("queue_get")
+    @command(CommandName.QUEUE_GET)
     def _cmd_queue_get(self, **common):
         running = self._store.running
         return {
@@ -69,16 +69,16 @@ class QueueCommands:
             "plan_queue_uid": self._store.queue_uid,
         }
 
-    @command("queue_item_get", params=("uid", "pos"))
+    @command(CommandName.QUEUE_ITEM_GET, params=("uid", "pos"))
     def _cmd_queue_item_get(self, uid=None, pos=None, **common):
         return {"item": self._store.get(uid=uid, pos=pos)}
 
-    @command("history_get")
+    @command(CommandName.HISTORY_GET)
     def _cmd_history_get(self, **common):
         return {"items": list(self._store.history()), "plan_history_uid": self._store.history_uid}
 
     # --------------------------------------------------------------- adding
-    @command("queue_item_add", params=_WHERE + ("item",), locked_by="queue")
+    @command(CommandName.QUEUE_ITEM_ADD, params=_WHERE + ("item",), locked_by="queue")
     def _cmd_queue_item_add(self, item=None, pos=None, before_uid=None, after_uid=None, user=None, user_group=None, **common):
         if item is None:
             raise Refused("no item given: send {\"item\": {\"name\": ..., \"args\": [...], \"kwargs\": {...}}}")
@@ -86,7 +86,7 @@ class QueueCommands:
         self._store.add(record, pos=pos, before_uid=before_uid, after_uid=after_uid)
         return {"item": record, "qsize": self._qsize()}
 
-    @command("queue_item_add_batch", params=_WHERE + ("items",), locked_by="queue")
+    @command(CommandName.QUEUE_ITEM_ADD_BATCH, params=_WHERE + ("items",), locked_by="queue")
     def _cmd_queue_item_add_batch(self, items=None, pos=None, before_uid=None, after_uid=None, user=None, user_group=None, **common):
         """All or nothing: one invalid item refuses the whole batch, naming each problem."""
         if not isinstance(items, list):
@@ -112,14 +112,14 @@ class QueueCommands:
         return {"items": records, "results": results, "qsize": self._qsize()}
 
     # --------------------------------------------------------------- removing
-    @command("queue_item_remove", params=("uid", "pos"), locked_by="queue")
+    @command(CommandName.QUEUE_ITEM_REMOVE, params=("uid", "pos"), locked_by="queue")
     def _cmd_queue_item_remove(self, uid=None, pos=None, **common):
         if uid is not None and self._is_running_uid(uid):
             raise Refused("the item is running: stop or abort it first")
         item = self._store.remove(uid=uid, pos=pos)
         return {"item": item, "qsize": self._qsize()}
 
-    @command("queue_item_remove_batch", params=("uids", "ignore_missing"), locked_by="queue")
+    @command(CommandName.QUEUE_ITEM_REMOVE_BATCH, params=("uids", "ignore_missing"), locked_by="queue")
     def _cmd_queue_item_remove_batch(self, uids=None, ignore_missing=True, **common):
         if not isinstance(uids, list):
             raise Refused("'uids' must be a list of item uids")
@@ -130,13 +130,13 @@ class QueueCommands:
         items = self._store.remove_batch([uid for uid in uids if uid in present]) if len(missing) < len(uids) else []
         return {"items": items, "qsize": self._qsize()}
 
-    @command("queue_clear", locked_by="queue")
+    @command(CommandName.QUEUE_CLEAR, locked_by="queue")
     def _cmd_queue_clear(self, **common):
         self._store.clear()
         return {"qsize": 0}
 
     # --------------------------------------------------------------- moving
-    @command("queue_item_move", params=_MOVE_TO + ("uid", "pos"), locked_by="queue")
+    @command(CommandName.QUEUE_ITEM_MOVE, params=_MOVE_TO + ("uid", "pos"), locked_by="queue")
     def _cmd_queue_item_move(self, uid=None, pos=None, pos_dest=None, before_uid=None, after_uid=None, **common):
         source = self._store.get(uid=uid, pos=pos)
         if pos_dest is None and before_uid is None and after_uid is None:
@@ -144,7 +144,7 @@ class QueueCommands:
         self._store.move_batch([source["item_uid"]], pos=pos_dest, before_uid=before_uid, after_uid=after_uid)
         return {"item": source, "qsize": self._qsize()}
 
-    @command("queue_item_move_batch", params=_MOVE_TO + ("uids", "reorder"), locked_by="queue")
+    @command(CommandName.QUEUE_ITEM_MOVE_BATCH, params=_MOVE_TO + ("uids", "reorder"), locked_by="queue")
     def _cmd_queue_item_move_batch(self, uids=None, pos_dest=None, before_uid=None, after_uid=None, reorder=False, **common):
         if not isinstance(uids, list):
             raise Refused("'uids' must be a list of item uids")
@@ -158,7 +158,7 @@ class QueueCommands:
         return {"items": items, "qsize": self._qsize()}
 
     # --------------------------------------------------------------- updating
-    @command("queue_item_update", params=("item", "replace"), locked_by="queue")
+    @command(CommandName.QUEUE_ITEM_UPDATE, params=("item", "replace"), locked_by="queue")
     def _cmd_queue_item_update(self, item=None, replace=False, user=None, user_group=None, **common):
         """Change an item in place; ``replace`` gives it a new uid (a new item)."""
         if not isinstance(item, dict) or "item_uid" not in item:
@@ -175,7 +175,7 @@ class QueueCommands:
         return {"item": record, "qsize": self._qsize()}
 
     # --------------------------------------------------------------- history
-    @command("history_clear", params=("size", "item_uid"), locked_by="queue")
+    @command(CommandName.HISTORY_CLEAR, params=("size", "item_uid"), locked_by="queue")
     def _cmd_history_clear(self, size=None, item_uid=None, **common):
         """Clear the history, or keep its newest ``size`` items, or drop it up to ``item_uid``."""
         if size is not None and item_uid is not None:

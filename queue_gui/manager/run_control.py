@@ -24,10 +24,11 @@ import logging
 import os
 import time
 
-from ..wire import QUEUE_STOP_INSTRUCTION, ContinueOption, EnvironmentState, ExitStatus, ItemType, ManagerState, PauseOption
-from ..worker.protocol import Command
+from ..wire import CommandName, ContinueOption, EnvironmentState, ExitStatus, ItemType, ManagerState, PauseOption, QUEUE_STOP_INSTRUCTION
+from ..worker.protocol import Command, Report
 from .dispatch import Refused, command
 from .queue_store import new_uid
+from .worker_client import ExpectedExit
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class RunControl:
             raise Refused(f"cannot {action}: the environment is not open")
 
     # ------------------------------------------------------------ environment
-    @command("environment_open", locked_by="environment")
+    @command(CommandName.ENVIRONMENT_OPEN, locked_by="environment")
     def _cmd_environment_open(self, **common):
         if self._env_exists:
             raise Refused("cannot open the environment: it is already open")
@@ -63,7 +64,7 @@ class RunControl:
         self._worker.send(Command.OPEN_ENVIRONMENT, scan_id=self._last_scan_id)
         return {"msg": "opening the environment"}
 
-    @command("profile_reload", locked_by="environment")
+    @command(CommandName.PROFILE_RELOAD, locked_by="environment")
     def _cmd_profile_reload(self, **common):
         """Re-read the startup profile (a new standby worker describes it)."""
         if self._env_exists:
@@ -82,7 +83,7 @@ class RunControl:
         except OSError:
             return True
 
-    @command("environment_update", params=("run_in_background",), locked_by="environment")
+    @command(CommandName.ENVIRONMENT_UPDATE, params=("run_in_background",), locked_by="environment")
     def _cmd_environment_update(self, run_in_background=False, **common):
         """Describe the open environment's plans and devices again.
 
@@ -104,7 +105,7 @@ class RunControl:
             raise Refused("cannot update the environment: the worker cannot be reached")
         return {"task_uid": task_uid, "msg": "describing the environment's plans and devices again"}
 
-    @command("kernel_interrupt", params=("interrupt_task", "interrupt_plan"), locked_by="environment")
+    @command(CommandName.KERNEL_INTERRUPT, params=("interrupt_task", "interrupt_plan"), locked_by="environment")
     def _cmd_kernel_interrupt(self, **params):
         """bluesky-queueserver's Ctrl-C for its IPython kernel mode, which queue-gui does not have.
 
@@ -116,17 +117,17 @@ class RunControl:
             "interrupt: pause a plan with re/pause ('deferred' or 'immediate')"
         )
 
-    @command("environment_close", locked_by="environment")
+    @command(CommandName.ENVIRONMENT_CLOSE, locked_by="environment")
     def _cmd_environment_close(self, **common):
         self._require_environment("close the environment")
         self._require_idle("close the environment")
         self._set_state(ManagerState.CLOSING_ENVIRONMENT)
         self._env_state = EnvironmentState.CLOSING
-        self._worker_exit_expected = "close"
+        self._worker_exit_expected = ExpectedExit.CLOSE
         self._worker.send(Command.CLOSE_ENVIRONMENT)
         return {"msg": "closing the environment"}
 
-    @command("environment_destroy", locked_by="environment")
+    @command(CommandName.ENVIRONMENT_DESTROY, locked_by="environment")
     def _cmd_environment_destroy(self, **common):
         if not self._env_exists and self._state is not ManagerState.CREATING_ENVIRONMENT and not self.profile_loading:
             raise Refused("cannot destroy the environment: it is not open")
@@ -134,7 +135,7 @@ class RunControl:
             raise Refused("the environment is already being destroyed")
         self._set_state(ManagerState.DESTROYING_ENVIRONMENT)
         self._env_state = EnvironmentState.CLOSING
-        self._worker_exit_expected = "destroy"
+        self._worker_exit_expected = ExpectedExit.DESTROY
         self._worker.kill()
         return {"msg": "destroying the environment"}
 
@@ -155,7 +156,7 @@ class RunControl:
         self._env_exists = False
         self._env_state = EnvironmentState.CLOSED
         self._re_state = None
-        if self._worker_exit_expected == "close" and not self._shutting_down:
+        if self._worker_exit_expected is ExpectedExit.CLOSE and not self._shutting_down:
             # Start the next standby now rather than after the old process
             # has finished exiting (Python's shutdown with bluesky loaded
             # takes a few hundred ms); the old worker's exit is then ignored.
@@ -167,7 +168,7 @@ class RunControl:
             self._re_state = msg["state"]
 
     # ------------------------------------------------------------ queue
-    @command("queue_start", locked_by="environment")
+    @command(CommandName.QUEUE_START, locked_by="environment")
     def _cmd_queue_start(self, **common):
         self._require_environment("start the queue")
         self._require_idle("start the queue")
@@ -177,19 +178,19 @@ class RunControl:
         self._run_next()
         return {"msg": "the queue is starting"}
 
-    @command("queue_stop", locked_by="environment")
+    @command(CommandName.QUEUE_STOP, locked_by="environment")
     def _cmd_queue_stop(self, **common):
         if self._state not in _EXECUTING + (ManagerState.PAUSED,):
             raise Refused("cannot stop the queue: it is not running")
         self._queue_stop_pending = True
         return {"msg": "the queue stops after the current plan"}
 
-    @command("queue_stop_cancel", locked_by="environment")
+    @command(CommandName.QUEUE_STOP_CANCEL, locked_by="environment")
     def _cmd_queue_stop_cancel(self, **common):
         self._queue_stop_pending = False
         return {}
 
-    @command("queue_autostart", params=("enable",), locked_by="environment")
+    @command(CommandName.QUEUE_AUTOSTART, params=("enable",), locked_by="environment")
     def _cmd_queue_autostart(self, enable=None, **common):
         if not isinstance(enable, bool):
             raise Refused("'enable' must be true or false")
@@ -216,7 +217,7 @@ class RunControl:
             self._autostart = False
             self._store.set_meta("queue_autostart", False)
 
-    @command("queue_item_execute", params=("item",), locked_by="environment")
+    @command(CommandName.QUEUE_ITEM_EXECUTE, params=("item",), locked_by="environment")
     def _cmd_queue_item_execute(self, item=None, user=None, user_group=None, **common):
         """Run one plan now, outside the queue; refused unless the environment is open and idle."""
         if item is None:
@@ -327,7 +328,7 @@ class RunControl:
                 run.update(is_open=False, exit_status=msg.get("exit_status"))
         self._uids["run_list"] = new_uid()
 
-    @command("re_runs", params=("option",))
+    @command(CommandName.RE_RUNS, params=("option",))
     def _cmd_re_runs(self, option="active", **common):
         if option not in ("active", "open", "closed"):
             raise Refused("'option' must be 'active', 'open' or 'closed'")
@@ -339,7 +340,7 @@ class RunControl:
         return {"run_list": [dict(r) for r in runs], "run_list_uid": self._uids["run_list"]}
 
     # ------------------------------------------------------------ pause / continue
-    @command("re_pause", params=("option",), locked_by="environment")
+    @command(CommandName.RE_PAUSE, params=("option",), locked_by="environment")
     def _cmd_re_pause(self, option=PauseOption.DEFERRED.value, **common):
         try:
             option = PauseOption(option)
@@ -395,31 +396,31 @@ class RunControl:
         self._add_console(f"queue-gui: {option.value} requested for the paused plan\n")
         return {"msg": f"{option.value} requested"}
 
-    @command("re_resume", locked_by="environment")
+    @command(CommandName.RE_RESUME, locked_by="environment")
     def _cmd_re_resume(self, **common):
         return self._continue(ContinueOption.RESUME)
 
-    @command("re_stop", locked_by="environment")
+    @command(CommandName.RE_STOP, locked_by="environment")
     def _cmd_re_stop(self, **common):
         return self._continue(ContinueOption.STOP)
 
-    @command("re_abort", locked_by="environment")
+    @command(CommandName.RE_ABORT, locked_by="environment")
     def _cmd_re_abort(self, **common):
         return self._continue(ContinueOption.ABORT)
 
-    @command("re_halt", locked_by="environment")
+    @command(CommandName.RE_HALT, locked_by="environment")
     def _cmd_re_halt(self, **common):
         return self._continue(ContinueOption.HALT)
 
     _RUN_REPORT_HANDLERS = {
-        "environment_ready": _on_environment_ready,
-        "environment_failed": _on_environment_failed,
-        "environment_closed": _on_environment_closed,
-        "re_state": _on_re_state,
-        "plan_started": _on_plan_started,
-        "plan_paused": _on_plan_paused,
-        "plan_finished": _on_plan_finished,
-        "pause_failed": _on_pause_failed,
-        "run_started": _on_run_started,
-        "run_stopped": _on_run_stopped,
+        Report.ENVIRONMENT_READY: _on_environment_ready,
+        Report.ENVIRONMENT_FAILED: _on_environment_failed,
+        Report.ENVIRONMENT_CLOSED: _on_environment_closed,
+        Report.RE_STATE: _on_re_state,
+        Report.PLAN_STARTED: _on_plan_started,
+        Report.PLAN_PAUSED: _on_plan_paused,
+        Report.PLAN_FINISHED: _on_plan_finished,
+        Report.PAUSE_FAILED: _on_pause_failed,
+        Report.RUN_STARTED: _on_run_started,
+        Report.RUN_STOPPED: _on_run_stopped,
     }

@@ -6,6 +6,7 @@ crashed) it reaps the process and reports the exit code. The manager thus
 learns of a dead worker at once, not after a polling interval.
 """
 
+import enum
 import json
 import logging
 import multiprocessing
@@ -21,6 +22,14 @@ def worker_context():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["queue_gui.worker.preload"])
     return context
+
+
+class ExpectedExit(str, enum.Enum):
+    """Why the manager itself is ending a worker, so its exit is not reported as a crash."""
+
+    CLOSE = "close"
+    DESTROY = "destroy"
+    PROFILE_TIMEOUT = "profile_timeout"
 
 
 class WorkerClient:

@@ -10,25 +10,26 @@ from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import QAction, QStyle
 
 from .run_state import allowed_actions
+from ..wire import CommandName
 
 #: name: (text, standard icon, shortcut, tooltip, manager command, params)
 RUN_ACTIONS = {
-    "start_queue": ("Start queue", QStyle.SP_MediaPlay, "F5", "Run the queue from the top until it is empty", "queue_start", None),
+    "start_queue": ("Start queue", QStyle.SP_MediaPlay, "F5", "Run the queue from the top until it is empty", CommandName.QUEUE_START, None),
     "stop_queue": ("Stop after plan", QStyle.SP_MediaSkipForward, "Shift+F5", "Stop the queue when the current plan ends (toggle)", None, None),
-    "pause_deferred": ("Pause", QStyle.SP_MediaPause, "F6", "Pause at the next checkpoint of the plan", "re_pause", {"option": "deferred"}),
-    "pause_immediate": ("Pause now", QStyle.SP_MediaPause, "Shift+F6", "Pause the plan immediately", "re_pause", {"option": "immediate"}),
-    "resume": ("Resume", QStyle.SP_MediaSeekForward, "F7", "Resume the paused plan", "re_resume", None),
-    "stop": ("Stop", QStyle.SP_MediaStop, "F8", "End the paused plan cleanly; it stays first in the queue (recorded 'stopped')", "re_stop", None),
-    "abort": ("Abort", QStyle.SP_BrowserStop, "Shift+F8", "End the paused plan, marking the run aborted; it stays first in the queue", "re_abort", None),
-    "halt": ("Halt", QStyle.SP_DialogCancelButton, "Ctrl+F8", "Emergency stop: end the paused plan without cleanup", "re_halt", None),
+    "pause_deferred": ("Pause", QStyle.SP_MediaPause, "F6", "Pause at the next checkpoint of the plan", CommandName.RE_PAUSE, {"option": "deferred"}),
+    "pause_immediate": ("Pause now", QStyle.SP_MediaPause, "Shift+F6", "Pause the plan immediately", CommandName.RE_PAUSE, {"option": "immediate"}),
+    "resume": ("Resume", QStyle.SP_MediaSeekForward, "F7", "Resume the paused plan", CommandName.RE_RESUME, None),
+    "stop": ("Stop", QStyle.SP_MediaStop, "F8", "End the paused plan cleanly; it stays first in the queue (recorded 'stopped')", CommandName.RE_STOP, None),
+    "abort": ("Abort", QStyle.SP_BrowserStop, "Shift+F8", "End the paused plan, marking the run aborted; it stays first in the queue", CommandName.RE_ABORT, None),
+    "halt": ("Halt", QStyle.SP_DialogCancelButton, "Ctrl+F8", "Emergency stop: end the paused plan without cleanup", CommandName.RE_HALT, None),
 }
 
 ENVIRONMENT_ACTIONS = {
-    "environment_open": ("&Open", QStyle.SP_DialogOpenButton, "Ctrl+E", "Create the RunEngine environment from the startup profile", "environment_open", None),
-    "environment_close": ("&Close", QStyle.SP_DialogCloseButton, "Ctrl+Shift+E", "Close the RunEngine environment cleanly", "environment_close", None),
-    "environment_destroy": ("&Destroy…", QStyle.SP_MessageBoxCritical, None, "Kill the worker process at once (a running plan is interrupted)", "environment_destroy", None),
-    "environment_update": ("&Update environment", QStyle.SP_FileDialogContentsView, None, "Describe the open environment's plans and devices again (components devices found when connected)", "environment_update", None),
-    "profile_reload": ("&Reload profile", QStyle.SP_BrowserReload, None, "Read the startup profile again (devices and plans)", "profile_reload", None),
+    "environment_open": ("&Open", QStyle.SP_DialogOpenButton, "Ctrl+E", "Create the RunEngine environment from the startup profile", CommandName.ENVIRONMENT_OPEN, None),
+    "environment_close": ("&Close", QStyle.SP_DialogCloseButton, "Ctrl+Shift+E", "Close the RunEngine environment cleanly", CommandName.ENVIRONMENT_CLOSE, None),
+    "environment_destroy": ("&Destroy…", QStyle.SP_MessageBoxCritical, None, "Kill the worker process at once (a running plan is interrupted)", CommandName.ENVIRONMENT_DESTROY, None),
+    "environment_update": ("&Update environment", QStyle.SP_FileDialogContentsView, None, "Describe the open environment's plans and devices again (components devices found when connected)", CommandName.ENVIRONMENT_UPDATE, None),
+    "profile_reload": ("&Reload profile", QStyle.SP_BrowserReload, None, "Read the startup profile again (devices and plans)", CommandName.PROFILE_RELOAD, None),
 }
 
 
@@ -87,7 +88,7 @@ class ControlActions(QObject):
         self._bridge.request(command, params, on_reply=self._report)
 
     def _slot_stop_queue_toggled(self, checked):
-        self._request("queue_stop" if checked else "queue_stop_cancel")
+        self._request(CommandName.QUEUE_STOP if checked else CommandName.QUEUE_STOP_CANCEL)
 
     def _slot_destroy(self):
         question = (
@@ -95,7 +96,7 @@ class ControlActions(QObject):
             "a running plan is interrupted without cleanup and goes back to the front of the queue."
         )
         if self._confirm("Destroy environment", question):
-            self._request("environment_destroy")
+            self._request(CommandName.ENVIRONMENT_DESTROY)
 
     def update_from_status(self, status):
         allowed = allowed_actions(status)

@@ -16,6 +16,7 @@ import logging
 import threading
 
 from qtpy.QtCore import QObject, Qt, Signal, Slot
+from ..wire import CommandName, EventKind, StoreEventKind
 
 logger = logging.getLogger(__name__)
 
@@ -87,11 +88,11 @@ class ManagerBridge(QObject):
 
     # ------------------------------------------------------------ any thread
     def _on_manager_event(self, kind, payload):
-        if kind == "status":
+        if kind == EventKind.STATUS:
             self._status_pushed.emit(payload)
-        elif kind == "console":
+        elif kind == EventKind.CONSOLE:
             self.console_received.emit(payload)
-        elif kind == "documents":
+        elif kind == EventKind.DOCUMENTS:
             # One signal per burst, not per batch: while the GUI thread is
             # busy, later batches join the pending list of the first.
             with self._documents_lock:
@@ -105,7 +106,7 @@ class ManagerBridge(QObject):
 
     def request(self, name, params=None, on_reply=None):
         """Send a command; ``on_reply(reply)`` runs later on the GUI thread."""
-        if self.lock_key is not None and name not in ("lock", "unlock"):
+        if self.lock_key is not None and name not in (CommandName.LOCK, CommandName.UNLOCK):
             params = {"lock_key": self.lock_key, **(params or {})}
         return self._send(self._manager, name, params, on_reply)
 
@@ -135,10 +136,10 @@ class ManagerBridge(QObject):
 
     @Slot(str, object)
     def _slot_store_event(self, kind, payload):
-        if kind == "store_status":
+        if kind == StoreEventKind.STORE_STATUS:
             self.store_status = payload
             self.store_status_changed.emit(payload)
-        elif kind == "runs":
+        elif kind == StoreEventKind.RUNS:
             self.runs_changed.emit(payload)
 
     @Slot()
@@ -152,16 +153,16 @@ class ManagerBridge(QObject):
     def _slot_status(self, status):
         self.status = status
         self.status_changed.emit(status)
-        self._reload_if_changed(("plan_queue_uid",), "queue_get", self._slot_queue_loaded)
-        self._reload_if_changed(("plan_history_uid",), "history_get", self._slot_history_loaded)
+        self._reload_if_changed(("plan_queue_uid",), CommandName.QUEUE_GET, self._slot_queue_loaded)
+        self._reload_if_changed(("plan_history_uid",), CommandName.HISTORY_GET, self._slot_history_loaded)
         # The editor needs both lists: a profile that only gained a device
         # changes devices_allowed_uid alone.
-        self._reload_if_changed(("plans_allowed_uid", "devices_allowed_uid"), "plans_allowed", self._slot_plans_loaded)
-        self._reload_if_changed(("run_metadata_uid",), "metadata_get", self._slot_metadata_loaded)
+        self._reload_if_changed(("plans_allowed_uid", "devices_allowed_uid"), CommandName.PLANS_ALLOWED, self._slot_plans_loaded)
+        self._reload_if_changed(("run_metadata_uid",), CommandName.METADATA_GET, self._slot_metadata_loaded)
 
     def refresh(self):
         """Ask for the status; everything else follows from its uids."""
-        self.request("status", on_reply=lambda reply: self._slot_status({k: v for k, v in reply.items() if k != "success"}))
+        self.request(CommandName.STATUS, on_reply=lambda reply: self._slot_status({k: v for k, v in reply.items() if k != "success"}))
 
     def _reload_if_changed(self, uid_keys, command, on_reply):
         uids = tuple(self.status.get(key) for key in uid_keys)
@@ -194,7 +195,7 @@ class ManagerBridge(QObject):
 
     def _slot_plans_loaded(self, reply):
         self.request(
-            "devices_allowed",
+            CommandName.DEVICES_ALLOWED,
             on_reply=lambda devices: self.description_changed.emit(reply["plans_allowed"], devices.get("devices_allowed", {})),
         )
 

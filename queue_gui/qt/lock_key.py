@@ -9,6 +9,7 @@ sends it with every command, as the script does.
 
 from qtpy.QtCore import QObject, Signal
 from qtpy.QtWidgets import QAction, QInputDialog, QLabel, QLineEdit
+from ..wire import CommandName
 
 
 class LockKeyControl(QObject):
@@ -66,7 +67,7 @@ class LockKeyControl(QObject):
         if key is None:
             self._window.statusBar().showMessage("No lock key is sent any more.", 10000)
             return
-        self._bridge.request("lock_info", on_reply=self._slot_key_checked)
+        self._bridge.request(CommandName.LOCK_INFO, on_reply=self._slot_key_checked)
 
     def _slot_key_checked(self, reply):
         info = reply.get("lock_info") or {}
@@ -86,7 +87,7 @@ class LockKeyControl(QObject):
         uid = status.get("lock_info_uid")
         if parts and uid != self._lock_info_uid:
             self._lock_info_uid = uid
-            self._bridge.request("lock_info", on_reply=self._slot_lock_info)
+            self._bridge.request(CommandName.LOCK_INFO, on_reply=self._slot_lock_info)
 
     def _slot_lock_info(self, reply):
         info = reply.get("lock_info") or {}

@@ -38,6 +38,7 @@ from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
 from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
+from ..wire import CommandName
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class MainWindow(QMainWindow):
         self.history_model = HistoryModel(self)
         self.history_panel = HistoryPanel(self.history_model, self)
         self.history_panel.copy_to_queue_requested.connect(self._slot_copy_to_queue)
-        self.history_panel.clear_requested.connect(lambda: self.bridge.request("history_clear", on_reply=self._report))
+        self.history_panel.clear_requested.connect(lambda: self.bridge.request(CommandName.HISTORY_CLEAR, on_reply=self._report))
         self.console = ConsoleWidget(parent=self)
         self.docks = {}
         self._add_dock("plan_editor", "Plan editor", self.plan_editor, Qt.RightDockWidgetArea)
@@ -155,7 +156,7 @@ class MainWindow(QMainWindow):
         self.metadata_panel = MetadataPanel(self)
         self.metadata_panel.apply_requested.connect(
             lambda metadata: self.bridge.request(
-                "metadata_set", {"metadata": metadata}, on_reply=self.metadata_panel.show_reply
+                CommandName.METADATA_SET, {"metadata": metadata}, on_reply=self.metadata_panel.show_reply
             )
         )
         self._add_dock("metadata", "Run metadata", self.metadata_panel, Qt.RightDockWidgetArea, tab_with="plan_editor")
@@ -363,7 +364,7 @@ class MainWindow(QMainWindow):
             params["after_uid"] = after_uid
         else:
             params["pos_dest"] = pos_dest if pos_dest is not None else "back"
-        self.bridge.request("queue_item_move_batch", params, on_reply=self._report)
+        self.bridge.request(CommandName.QUEUE_ITEM_MOVE_BATCH, params, on_reply=self._report)
 
     def selected_uids(self):
         rows = sorted(index.row() for index in self.queue_view.selectionModel().selectedRows())
@@ -380,21 +381,21 @@ class MainWindow(QMainWindow):
     def _slot_delete_selected(self):
         uids = self.selected_uids()
         if uids:
-            self.bridge.request("queue_item_remove_batch", {"uids": uids}, on_reply=self._report)
+            self.bridge.request(CommandName.QUEUE_ITEM_REMOVE_BATCH, {"uids": uids}, on_reply=self._report)
 
     def _slot_duplicate_selected(self):
         uids = self.selected_uids()
         if not uids:
             return
         items = [_strip(self.queue_model.item_at(self.queue_model.row_of(uid))) for uid in uids]
-        self.bridge.request("queue_item_add_batch", {"items": items, "after_uid": uids[-1]}, on_reply=self._report)
+        self.bridge.request(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": items, "after_uid": uids[-1]}, on_reply=self._report)
 
     def _slot_insert_stop(self):
         uids = self.selected_uids()
         params = {"item": {"item_type": "instruction", "name": "queue_stop"}}
         if uids:
             params["after_uid"] = uids[-1]
-        self.bridge.request("queue_item_add", params, on_reply=self._report)
+        self.bridge.request(CommandName.QUEUE_ITEM_ADD, params, on_reply=self._report)
 
     def _slot_edit_selected(self, *_):
         uids = self.selected_uids()
@@ -411,10 +412,10 @@ class MainWindow(QMainWindow):
         menu.exec_(self.queue_view.viewport().mapToGlobal(position))
 
     def _slot_add_item(self, item):
-        self.bridge.request("queue_item_add", {"item": item}, on_reply=self._editor_reply)
+        self.bridge.request(CommandName.QUEUE_ITEM_ADD, {"item": item}, on_reply=self._editor_reply)
 
     def _slot_update_item(self, item):
-        self.bridge.request("queue_item_update", {"item": item}, on_reply=self._editor_reply)
+        self.bridge.request(CommandName.QUEUE_ITEM_UPDATE, {"item": item}, on_reply=self._editor_reply)
 
     def _editor_reply(self, reply):
         if reply.get("success"):
@@ -424,7 +425,7 @@ class MainWindow(QMainWindow):
             self.plan_editor.show_error(reply.get("msg", ""))
 
     def _slot_copy_to_queue(self, items):
-        self.bridge.request("queue_item_add_batch", {"items": [_strip(i) for i in items]}, on_reply=self._report)
+        self.bridge.request(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": [_strip(i) for i in items]}, on_reply=self._report)
 
     # ------------------------------------------------------------ files
     def _slot_save_queue(self):
@@ -454,7 +455,7 @@ class MainWindow(QMainWindow):
         except (OSError, ValueError, KeyError) as error:
             QMessageBox.warning(self, "Load queue", f"Cannot read {path}:\n{error}")
             return
-        self.bridge.request("queue_item_add_batch", {"items": items}, on_reply=self._loaded_reply)
+        self.bridge.request(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": items}, on_reply=self._loaded_reply)
 
     def _loaded_reply(self, reply):
         if reply.get("success"):

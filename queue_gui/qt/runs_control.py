@@ -12,6 +12,7 @@ from qtpy.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from .widgets.runs_browser import RunsBrowser, store_status_text
 from .widgets.tiled_settings import TiledSettingsDialog
+from ..wire import StoreCommand
 
 #: The runs list is asked for again at most this often (ms) while runs are written.
 RUNS_REFRESH_MS = 500
@@ -52,14 +53,14 @@ class RunsControl(QObject):
         bridge.store_status_changed.connect(self.show_store_status)
         window._add_dock("runs", "Runs", self.browser, Qt.RightDockWidgetArea, tab_with="history")
         self.browser.refresh()
-        bridge.request_store("store_status", on_reply=self._slot_first_store_status)
+        bridge.request_store(StoreCommand.STORE_STATUS, on_reply=self._slot_first_store_status)
 
     # ------------------------------------------------------------ runs
     def _slot_first_listing(self, runs):
         """After a restart the plots start with the newest saved run, not empty."""
         self.browser.listed.disconnect(self._slot_first_listing)
         if runs and not self._window.plots.figure_views():
-            self._bridge.request_store("run_documents", {"uid": runs[0]["uid"]}, on_reply=self._slot_first_run)
+            self._bridge.request_store(StoreCommand.RUN_DOCUMENTS, {"uid": runs[0]["uid"]}, on_reply=self._slot_first_run)
 
     def _slot_first_run(self, reply):
         # A scan that started meanwhile has the dock: the saved run joins it quietly then.
@@ -68,7 +69,7 @@ class RunsControl(QObject):
 
     def _slot_open_run(self, run):
         """Show a saved run's plots (read from its file by the store)."""
-        self._bridge.request_store("run_documents", {"uid": run["uid"]}, on_reply=self._slot_run_documents)
+        self._bridge.request_store(StoreCommand.RUN_DOCUMENTS, {"uid": run["uid"]}, on_reply=self._slot_run_documents)
 
     def _slot_run_documents(self, reply):
         if not reply.get("success"):
@@ -102,7 +103,7 @@ class RunsControl(QObject):
                 return
             window.statusBar().showMessage(f"Exported {len(reply['csv'].splitlines()) - 1} rows to {path}", 5000)
 
-        self._bridge.request_store("run_table", {"uid": uid, "format": "csv"}, on_reply=write)
+        self._bridge.request_store(StoreCommand.RUN_TABLE, {"uid": uid, "format": "csv"}, on_reply=write)
 
     def _slot_show_item_in_history(self, item_uid):
         docks = self._window.docks
@@ -133,7 +134,7 @@ class RunsControl(QObject):
                     self.show_store_status(reply)
                 dialog.show_reply(reply)
 
-            self._bridge.request_store("tiled_configure", {"uri": uri, "api_key": api_key or None}, on_reply=applied)
+            self._bridge.request_store(StoreCommand.TILED_CONFIGURE, {"uri": uri, "api_key": api_key or None}, on_reply=applied)
 
         dialog.chosen.connect(chosen)
         dialog.open()
@@ -148,7 +149,7 @@ class RunsControl(QObject):
         uri = self._settings.value("tiled/uri", "")
         if uri and not reply.get("tiled_uri"):
             key = self._settings.value("tiled/api_key", "") or None
-            self._bridge.request_store("tiled_configure", {"uri": uri, "api_key": key}, on_reply=self._window._report)
+            self._bridge.request_store(StoreCommand.TILED_CONFIGURE, {"uri": uri, "api_key": key}, on_reply=self._window._report)
 
     def show_store_status(self, status):
         text, tip = store_status_text(status)

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Body
 
 from . import api_models as m
 from .replies import EncodedReplies, FastJSONRoute, run_command
+from ..wire import CommandName
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}
@@ -47,78 +48,78 @@ def _r(methods, path, command, request, reply, summary, cache_key=None, **fixed)
 
 ROUTES = (
     # status
-    _r(("GET", "POST"), "/status", "status", m.ReadRequest, m.Status, "status of the manager"),
-    _r("GET", "/ping", "status", m.ReadRequest, m.Status, "status of the manager (bluesky's 'ping')"),
+    _r(("GET", "POST"), "/status", CommandName.STATUS, m.ReadRequest, m.Status, "status of the manager"),
+    _r("GET", "/ping", CommandName.STATUS, m.ReadRequest, m.Status, "status of the manager (bluesky's 'ping')"),
     # queue
     _r(
-        "GET", "/queue/get", "queue_get", m.ReadRequest, m.QueueGet, "the queue and the running item",
+        "GET", "/queue/get", CommandName.QUEUE_GET, m.ReadRequest, m.QueueGet, "the queue and the running item",
         cache_key="plan_queue_uid",
     ),
-    _r("POST", "/queue/item/add", "queue_item_add", m.ItemAdd, m.ItemReply, "add an item to the queue"),
-    _r("POST", "/queue/item/add/batch", "queue_item_add_batch", m.ItemAddBatch, m.ItemsReply, "add items, all or none"),
-    _r("POST", "/queue/item/remove", "queue_item_remove", m.ItemRemove, m.ItemReply, "remove an item"),
+    _r("POST", "/queue/item/add", CommandName.QUEUE_ITEM_ADD, m.ItemAdd, m.ItemReply, "add an item to the queue"),
+    _r("POST", "/queue/item/add/batch", CommandName.QUEUE_ITEM_ADD_BATCH, m.ItemAddBatch, m.ItemsReply, "add items, all or none"),
+    _r("POST", "/queue/item/remove", CommandName.QUEUE_ITEM_REMOVE, m.ItemRemove, m.ItemReply, "remove an item"),
     _r(
-        "POST", "/queue/item/remove/batch", "queue_item_remove_batch", m.ItemRemoveBatch, m.ItemsReply,
+        "POST", "/queue/item/remove/batch", CommandName.QUEUE_ITEM_REMOVE_BATCH, m.ItemRemoveBatch, m.ItemsReply,
         "remove items by uid",
     ),
-    _r("POST", "/queue/item/move", "queue_item_move", m.ItemMove, m.ItemReply, "move an item"),
-    _r("POST", "/queue/item/move/batch", "queue_item_move_batch", m.ItemMoveBatch, m.ItemsReply, "move items together"),
-    _r("POST", "/queue/item/update", "queue_item_update", m.ItemUpdate, m.ItemReply, "change a queued item"),
-    _r("GET", "/queue/item/get", "queue_item_get", m.ItemGet, m.ItemReply, "one queued item by uid or position"),
-    _r("POST", "/queue/item/execute", "queue_item_execute", m.ItemExecute, m.ItemReply, "run an item now, not queued"),
-    _r("POST", "/queue/start", "queue_start", m.LockedRequest, m.Reply, "start executing the queue"),
-    _r("POST", "/queue/stop", "queue_stop", m.LockedRequest, m.Reply, "stop the queue after the current plan"),
-    _r("POST", "/queue/stop/cancel", "queue_stop_cancel", m.LockedRequest, m.Reply, "cancel a pending queue stop"),
-    _r("POST", "/queue/clear", "queue_clear", m.LockedRequest, m.Reply, "remove every queued item"),
-    _r("POST", "/queue/autostart", "queue_autostart", m.QueueAutostart, m.Reply, "turn queue autostart on or off"),
-    _r("POST", "/queue/mode/set", "queue_mode_set", m.QueueModeSet, m.Reply, "loop mode, ignore failures"),
+    _r("POST", "/queue/item/move", CommandName.QUEUE_ITEM_MOVE, m.ItemMove, m.ItemReply, "move an item"),
+    _r("POST", "/queue/item/move/batch", CommandName.QUEUE_ITEM_MOVE_BATCH, m.ItemMoveBatch, m.ItemsReply, "move items together"),
+    _r("POST", "/queue/item/update", CommandName.QUEUE_ITEM_UPDATE, m.ItemUpdate, m.ItemReply, "change a queued item"),
+    _r("GET", "/queue/item/get", CommandName.QUEUE_ITEM_GET, m.ItemGet, m.ItemReply, "one queued item by uid or position"),
+    _r("POST", "/queue/item/execute", CommandName.QUEUE_ITEM_EXECUTE, m.ItemExecute, m.ItemReply, "run an item now, not queued"),
+    _r("POST", "/queue/start", CommandName.QUEUE_START, m.LockedRequest, m.Reply, "start executing the queue"),
+    _r("POST", "/queue/stop", CommandName.QUEUE_STOP, m.LockedRequest, m.Reply, "stop the queue after the current plan"),
+    _r("POST", "/queue/stop/cancel", CommandName.QUEUE_STOP_CANCEL, m.LockedRequest, m.Reply, "cancel a pending queue stop"),
+    _r("POST", "/queue/clear", CommandName.QUEUE_CLEAR, m.LockedRequest, m.Reply, "remove every queued item"),
+    _r("POST", "/queue/autostart", CommandName.QUEUE_AUTOSTART, m.QueueAutostart, m.Reply, "turn queue autostart on or off"),
+    _r("POST", "/queue/mode/set", CommandName.QUEUE_MODE_SET, m.QueueModeSet, m.Reply, "loop mode, ignore failures"),
     # history
     _r(
-        "GET", "/history/get", "history_get", m.ReadRequest, m.HistoryGet, "finished items, oldest first",
+        "GET", "/history/get", CommandName.HISTORY_GET, m.ReadRequest, m.HistoryGet, "finished items, oldest first",
         cache_key="plan_history_uid",
     ),
-    _r("POST", "/history/clear", "history_clear", m.HistoryClear, m.Reply, "clear or trim the history"),
+    _r("POST", "/history/clear", CommandName.HISTORY_CLEAR, m.HistoryClear, m.Reply, "clear or trim the history"),
     # environment
-    _r("POST", "/environment/open", "environment_open", m.LockedRequest, m.Reply, "open the RunEngine environment"),
-    _r("POST", "/environment/close", "environment_close", m.LockedRequest, m.Reply, "close the environment"),
-    _r("POST", "/environment/destroy", "environment_destroy", m.LockedRequest, m.Reply, "kill the environment"),
+    _r("POST", "/environment/open", CommandName.ENVIRONMENT_OPEN, m.LockedRequest, m.Reply, "open the RunEngine environment"),
+    _r("POST", "/environment/close", CommandName.ENVIRONMENT_CLOSE, m.LockedRequest, m.Reply, "close the environment"),
+    _r("POST", "/environment/destroy", CommandName.ENVIRONMENT_DESTROY, m.LockedRequest, m.Reply, "kill the environment"),
     _r(
-        "POST", "/environment/update", "environment_update", m.EnvironmentUpdate, m.TaskReply,
+        "POST", "/environment/update", CommandName.ENVIRONMENT_UPDATE, m.EnvironmentUpdate, m.TaskReply,
         "describe the open environment's plans and devices again",
     ),
     _r(
-        "POST", "/kernel/interrupt", "kernel_interrupt", m.KernelInterrupt, m.Reply,
+        "POST", "/kernel/interrupt", CommandName.KERNEL_INTERRUPT, m.KernelInterrupt, m.Reply,
         "refused: queue-gui runs no IPython kernel (use re/pause)",
     ),
     # run engine
-    _r("POST", "/re/pause", "re_pause", m.RePause, m.Reply, "pause the running plan"),
-    _r("POST", "/re/resume", "re_resume", m.LockedRequest, m.Reply, "resume the paused plan"),
-    _r("POST", "/re/stop", "re_stop", m.LockedRequest, m.Reply, "stop the paused plan (it stays in the queue)"),
-    _r("POST", "/re/abort", "re_abort", m.LockedRequest, m.Reply, "abort the paused plan"),
-    _r("POST", "/re/halt", "re_halt", m.LockedRequest, m.Reply, "halt the paused plan"),
-    _r(("GET", "POST"), "/re/runs", "re_runs", m.ReRuns, m.Reply, "runs of the running plan"),
-    _r("GET", "/re/runs/active", "re_runs", m.ReadRequest, m.Reply, "runs of the running plan", option="active"),
-    _r("GET", "/re/runs/open", "re_runs", m.ReadRequest, m.Reply, "open runs of the running plan", option="open"),
-    _r("GET", "/re/runs/closed", "re_runs", m.ReadRequest, m.Reply, "closed runs of the running plan", option="closed"),
+    _r("POST", "/re/pause", CommandName.RE_PAUSE, m.RePause, m.Reply, "pause the running plan"),
+    _r("POST", "/re/resume", CommandName.RE_RESUME, m.LockedRequest, m.Reply, "resume the paused plan"),
+    _r("POST", "/re/stop", CommandName.RE_STOP, m.LockedRequest, m.Reply, "stop the paused plan (it stays in the queue)"),
+    _r("POST", "/re/abort", CommandName.RE_ABORT, m.LockedRequest, m.Reply, "abort the paused plan"),
+    _r("POST", "/re/halt", CommandName.RE_HALT, m.LockedRequest, m.Reply, "halt the paused plan"),
+    _r(("GET", "POST"), "/re/runs", CommandName.RE_RUNS, m.ReRuns, m.Reply, "runs of the running plan"),
+    _r("GET", "/re/runs/active", CommandName.RE_RUNS, m.ReadRequest, m.Reply, "runs of the running plan", option="active"),
+    _r("GET", "/re/runs/open", CommandName.RE_RUNS, m.ReadRequest, m.Reply, "open runs of the running plan", option="open"),
+    _r("GET", "/re/runs/closed", CommandName.RE_RUNS, m.ReadRequest, m.Reply, "closed runs of the running plan", option="closed"),
     # profile
-    _r("GET", "/plans/allowed", "plans_allowed", m.ReadRequest, m.Reply, "plans, with their parameters"),
-    _r("GET", "/devices/allowed", "devices_allowed", m.ReadRequest, m.Reply, "devices, with their classes"),
-    _r("GET", "/plans/existing", "plans_existing", m.ReadRequest, m.Reply, "every plan of the profile"),
-    _r("GET", "/devices/existing", "devices_existing", m.ReadRequest, m.Reply, "every device of the profile"),
+    _r("GET", "/plans/allowed", CommandName.PLANS_ALLOWED, m.ReadRequest, m.Reply, "plans, with their parameters"),
+    _r("GET", "/devices/allowed", CommandName.DEVICES_ALLOWED, m.ReadRequest, m.Reply, "devices, with their classes"),
+    _r("GET", "/plans/existing", CommandName.PLANS_EXISTING, m.ReadRequest, m.Reply, "every plan of the profile"),
+    _r("GET", "/devices/existing", CommandName.DEVICES_EXISTING, m.ReadRequest, m.Reply, "every device of the profile"),
     # run metadata (queue-gui's own)
-    _r("GET", "/metadata/get", "metadata_get", m.ReadRequest, m.Reply, "run metadata and the last scan id"),
-    _r("POST", "/metadata/set", "metadata_set", m.MetadataSet, m.Reply, "replace the run metadata"),
+    _r("GET", "/metadata/get", CommandName.METADATA_GET, m.ReadRequest, m.Reply, "run metadata and the last scan id"),
+    _r("POST", "/metadata/set", CommandName.METADATA_SET, m.MetadataSet, m.Reply, "replace the run metadata"),
     # console output
-    _r("GET", "/console_output", "console_output", m.ConsoleOutput, m.Reply, "the last lines of console output"),
-    _r("GET", "/console_output/uid", "console_output_uid", m.ReadRequest, m.Reply, "changes with every new output"),
+    _r("GET", "/console_output", CommandName.CONSOLE_OUTPUT, m.ConsoleOutput, m.Reply, "the last lines of console output"),
+    _r("GET", "/console_output/uid", CommandName.CONSOLE_OUTPUT_UID, m.ReadRequest, m.Reply, "changes with every new output"),
     _r(
-        "GET", "/console_output_update", "console_output_update", m.ConsoleOutputUpdate, m.ConsoleUpdate,
+        "GET", "/console_output_update", CommandName.CONSOLE_OUTPUT_UPDATE, m.ConsoleOutputUpdate, m.ConsoleUpdate,
         "console output after 'last_msg_uid'",
     ),
     # locks
-    _r("POST", "/lock", "lock", m.Lock, m.LockInfo, "lock the environment and/or the queue with a key"),
-    _r("POST", "/unlock", "unlock", m.LockedRequest, m.LockInfo, "unlock with the key"),
-    _r("GET", "/lock/info", "lock_info", m.LockedRequest, m.LockInfo, "the lock (and whether a key opens it)"),
+    _r("POST", "/lock", CommandName.LOCK, m.Lock, m.LockInfo, "lock the environment and/or the queue with a key"),
+    _r("POST", "/unlock", CommandName.UNLOCK, m.LockedRequest, m.LockInfo, "unlock with the key"),
+    _r("GET", "/lock/info", CommandName.LOCK_INFO, m.LockedRequest, m.LockInfo, "the lock (and whether a key opens it)"),
 )
 
 

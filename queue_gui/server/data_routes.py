@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from .replies import COMMAND_TIMEOUT, FastJSONRoute, JSONReply
+from ..wire import StoreCommand
 
 
 class RunsRequest(BaseModel):
@@ -80,17 +81,17 @@ def data_router(store):
         body: Optional[RunsRequest] = Body(None),
     ):
         params = _merged(body, limit=limit, offset=offset, text=text, since=since, until=until)
-        reply, status = await store_reply(store, "runs_list", params)
+        reply, status = await store_reply(store, StoreCommand.RUNS_LIST, params)
         return JSONReply(reply, status_code=status)
 
     @router.get("/runs/{uid}", summary="one saved run's index row", responses=_NOT_FOUND)
     async def run_get(uid: str):
-        reply, status = await store_reply(store, "run_get", {"uid": uid})
+        reply, status = await store_reply(store, StoreCommand.RUN_GET, {"uid": uid})
         return JSONReply(reply, status_code=status)
 
     @router.get("/runs/{uid}/documents", summary="every stored document of one run, in order", responses=_NOT_FOUND)
     async def run_documents(uid: str):
-        reply, status = await store_reply(store, "run_documents", {"uid": uid})
+        reply, status = await store_reply(store, StoreCommand.RUN_DOCUMENTS, {"uid": uid})
         return JSONReply(reply, status_code=status)
 
     @router.get("/runs/{uid}/table", summary="one stream of a run as columns, or CSV", responses=_NOT_FOUND)
@@ -102,7 +103,7 @@ def data_router(store):
     ):
         params = _merged(body, stream=stream, format=format)
         params["uid"] = uid
-        reply, status = await store_reply(store, "run_table", params)
+        reply, status = await store_reply(store, StoreCommand.RUN_TABLE, params)
         if status == 200 and reply.get("success") and params.get("format") == "csv":
             filename = f"{reply['uid']}-{reply['stream']}.csv"
             return Response(
@@ -113,7 +114,7 @@ def data_router(store):
 
     @router.get("/store/status", summary="the run store: shared tiled store state, runs waiting")
     async def store_status():
-        reply, status = await store_reply(store, "store_status", {})
+        reply, status = await store_reply(store, StoreCommand.STORE_STATUS, {})
         return JSONReply(reply, status_code=status)
 
     return router

@@ -33,6 +33,7 @@ import logging
 import time
 
 from fastapi import APIRouter, WebSocket
+from ..wire import CommandName, EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class PushHub:
             # cross over in order through call_soon_threadsafe), so a status
             # already pushed is at least as new as the reply.
             try:
-                reply = await asyncio.wrap_future(self._manager.submit("status"))
+                reply = await asyncio.wrap_future(self._manager.submit(CommandName.STATUS))
                 if self._status is None:
                     self._status = {k: v for k, v in reply.items() if k != "success"}
             finally:
@@ -104,15 +105,15 @@ class PushHub:
         self._queues[channel].discard(queue)
 
     def _publish(self, kind, payload, timestamp):
-        if kind == "documents":
+        if kind == EventKind.DOCUMENTS:
             if self._queues[DOCUMENTS]:  # encoded only when someone listens
                 for name, doc in payload:
                     self._put(DOCUMENTS, json.dumps({"name": name, "doc": doc}))
             return
-        if kind == "console":
+        if kind == EventKind.CONSOLE:
             self._put(CONSOLE, json.dumps({"time": payload["time"], "msg": payload["msg"]}))
             return
-        if kind != "status":
+        if kind != EventKind.STATUS:
             return
         previous, self._status = self._status, payload
         if not (self._queues[STATUS] or self._queues[INFO]):

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from .replies import JSONReply, command_reply, run_command
+from ..wire import CommandName
 
 
 class PlanIn(BaseModel):
@@ -34,7 +35,7 @@ class OptionIn(BaseModel):
     option: Optional[str] = None
 
 
-_CONTINUE_COMMANDS = {"resume": "re_resume", "abort": "re_abort", "stop": "re_stop", "halt": "re_halt"}
+_CONTINUE_COMMANDS = {"resume": CommandName.RE_RESUME, "abort": CommandName.RE_ABORT, "stop": CommandName.RE_STOP, "halt": CommandName.RE_HALT}
 
 
 def seed_router(manager, statuses):
@@ -43,39 +44,39 @@ def seed_router(manager, statuses):
 
     @router.get("/", summary="status of the manager (same object as /api/status)")
     async def status():
-        return statuses.response() or await run_command(manager, "status")
+        return statuses.response() or await run_command(manager, CommandName.STATUS)
 
     @router.post("/add_to_queue", summary="append a plan to the queue")
     async def add_to_queue(body: AddToQueueIn):
         plan = body.plan.model_dump()
         item = {"item_type": "plan", **plan}
-        return await run_command(manager, "queue_item_add", {"item": item})
+        return await run_command(manager, CommandName.QUEUE_ITEM_ADD, {"item": item})
 
     @router.post("/pop_from_queue", summary="remove the last item of the queue and return it")
     async def pop_from_queue():
-        return await run_command(manager, "queue_item_remove", {"pos": "back"})
+        return await run_command(manager, CommandName.QUEUE_ITEM_REMOVE, {"pos": "back"})
 
     @router.get("/queue_view", summary="the queue, in order")
     async def queue_view():
-        reply, status_code = await command_reply(manager, "queue_get")
+        reply, status_code = await command_reply(manager, CommandName.QUEUE_GET)
         return JSONReply({"success": reply["success"], "msg": reply["msg"], "queue": reply.get("items", [])}, status_code)
 
     @router.post("/create_environment", summary="open the RunEngine environment")
     async def create_environment():
-        return await run_command(manager, "environment_open")
+        return await run_command(manager, CommandName.ENVIRONMENT_OPEN)
 
     @router.post("/process_queue", summary="run the queue until it is empty")
     async def process_queue():
-        return await run_command(manager, "queue_start")
+        return await run_command(manager, CommandName.QUEUE_START)
 
     @router.post("/close_environment", summary="close the RunEngine environment")
     async def close_environment():
-        return await run_command(manager, "environment_close")
+        return await run_command(manager, CommandName.ENVIRONMENT_CLOSE)
 
     @router.post("/re_pause", summary="pause the running plan ('immediate' or 'deferred')")
     async def re_pause(body: Optional[OptionIn] = Body(None)):
         option = body.option if body and body.option is not None else "deferred"
-        return await run_command(manager, "re_pause", {"option": option})
+        return await run_command(manager, CommandName.RE_PAUSE, {"option": option})
 
     @router.post("/re_continue", summary="resume, abort, stop or halt the paused plan")
     async def re_continue(body: Optional[OptionIn] = Body(None)):

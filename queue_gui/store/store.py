@@ -25,7 +25,7 @@ import uuid
 
 from ..inbox import refuse_queued
 from ..listeners import Listeners
-from ..wire import RunExitStatus, TiledRunState, TiledState
+from ..wire import EventKind, RunExitStatus, StoreCommand, StoreEventKind, TiledRunState, TiledState
 from .commands import NOT_FOUND, STOPPED, StoreRefusal, check_count, check_text, check_time, command, dispatch, refusal
 from .files import RUNS_DIRECTORY, RunFiles
 from .index import RunIndex
@@ -92,9 +92,9 @@ class RunStore:
     # ------------------------------------------------------------ any thread
     def on_manager_event(self, kind, payload):
         """The manager listener: queues documents and status, returns at once."""
-        if kind == "documents":
+        if kind == EventKind.DOCUMENTS:
             self._queue.put((_DOCUMENTS, payload))
-        elif kind == "status":
+        elif kind == EventKind.STATUS:
             self._queue.put((_STATUS, payload))
 
     def submit(self, name, params=None):
@@ -291,7 +291,7 @@ class RunStore:
 
     def _run_changed(self, uid, change):
         self._runs_uid = _new_uid()
-        self._emit("runs", {"runs_uid": self._runs_uid, "change": change, "run": self._index.get(uid)})
+        self._emit(StoreEventKind.RUNS, {"runs_uid": self._runs_uid, "change": change, "run": self._index.get(uid)})
         if change == "closed":
             self._publish_status()
 
@@ -330,7 +330,7 @@ class RunStore:
         status = self._status()
         if status != self._last_status:
             self._last_status = status
-            self._emit("store_status", status)
+            self._emit(StoreEventKind.STORE_STATUS, status)
 
     # ------------------------------------------------------------ commands
     def _row(self, uid):
@@ -346,7 +346,7 @@ class RunStore:
         except FileNotFoundError:
             raise StoreRefusal(f"the file of run '{row['uid']}' is missing: {row['file']}", NOT_FOUND) from None
 
-    @command("runs_list", params=("limit", "offset", "text", "since", "until"))
+    @command(StoreCommand.RUNS_LIST, params=("limit", "offset", "text", "since", "until"))
     def _cmd_runs_list(self, limit=None, offset=None, text=None, since=None, until=None):
         rows, total = self._index.list(
             limit=check_count("limit", limit, 100),
@@ -357,16 +357,16 @@ class RunStore:
         )
         return {"runs": rows, "total": total, "runs_uid": self._runs_uid}
 
-    @command("run_get", params=("uid",))
+    @command(StoreCommand.RUN_GET, params=("uid",))
     def _cmd_run_get(self, uid=None):
         return {"run": self._row(uid)}
 
-    @command("run_documents", params=("uid",))
+    @command(StoreCommand.RUN_DOCUMENTS, params=("uid",))
     def _cmd_run_documents(self, uid=None):
         row = self._row(uid)
         return {"run": row, "documents": self._documents(row)}
 
-    @command("run_table", params=("uid", "stream", "format"))
+    @command(StoreCommand.RUN_TABLE, params=("uid", "stream", "format"))
     def _cmd_run_table(self, uid=None, stream="primary", format="json"):
         row = self._row(uid)
         stream = check_text("stream", stream, required=True)
@@ -380,11 +380,11 @@ class RunStore:
             return {"uid": row["uid"], "stream": stream, "csv": table_csv(table)}
         return {"uid": row["uid"], "stream": stream, **table}
 
-    @command("store_status")
+    @command(StoreCommand.STORE_STATUS)
     def _cmd_store_status(self):
         return self._status()
 
-    @command("tiled_configure", params=("uri", "api_key"))
+    @command(StoreCommand.TILED_CONFIGURE, params=("uri", "api_key"))
     def _cmd_tiled_configure(self, uri=None, api_key=None):
         """Send runs to another tiled server from now on, or to none (``uri`` empty or null).
 
@@ -413,7 +413,7 @@ class RunStore:
         self._publish_status()
         return self._status()
 
-    @command("tiled_retry")
+    @command(StoreCommand.TILED_RETRY)
     def _cmd_tiled_retry(self):
         """Send again the runs the tiled server refused, and try an unreachable server now."""
         if self._tiled is None:

@@ -25,6 +25,7 @@ from qtpy.QtWidgets import (
 )
 
 from ..runs_model import RunRole, RunsModel
+from ...wire import StoreCommand
 
 #: Rows asked for at a time; "Show more" asks for the next ones.
 PAGE = 500
@@ -173,7 +174,7 @@ class RunsBrowser(QWidget):
         since = since_for(self.date_combo.currentData())
         if since is not None:
             params["since"] = since
-        self._request("runs_list", params, self._slot_listed)
+        self._request(StoreCommand.RUNS_LIST, params, self._slot_listed)
 
     def selected_run(self):
         rows = self.view.selectionModel().selectedRows()
