@@ -179,18 +179,38 @@ class Executor:
         if self.RE is None or self._item is None or self.RE.state != "paused":
             state = self.RE.state if self.RE is not None else "closed"
             self._send(message(Report.CONSOLE, text=f"queue-gui: cannot {option.value}: the RunEngine is {state}\n"))
+            self._end_resume()
             return
         if option is ContinueOption.RESUME:
             self._resuming = True
             try:
                 self._drive(self.RE.resume, ExitStatus.COMPLETED)
             finally:
-                self._resuming = False
+                self._end_resume()
         else:
             # The stop document of a stopped run says "success"; the scientist
             # asked for a stop, so that is what the history records.
             action = getattr(self.RE, option.value)
             self._drive(action, EXIT_STATUS_OF_CONTINUE[option])
+
+    def expect_resume(self):
+        """A resume is on its way to the main thread (called by the pipe reader as it reads it).
+
+        From now until the RunEngine runs again, a pause is kept for that
+        moment (see :meth:`request_pause`) instead of being refused because
+        the RunEngine is still paused.
+        """
+        with self._pause_handoff:
+            self._resuming = True
+
+    def _end_resume(self):
+        """The resume is over: a pause still kept for it never found the RunEngine running."""
+        with self._pause_handoff:
+            self._resuming = False
+            pending, self._pause_when_running = self._pause_when_running, None
+        if pending is not None:
+            option, item_uid = pending
+            self._send(message(Report.PAUSE_FAILED, item_uid=item_uid, msg="cannot pause: the plan did not run again"))
 
     def abandon(self):
         """The manager is gone: end a paused plan with cleanup rather than leave it."""

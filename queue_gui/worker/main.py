@@ -109,6 +109,11 @@ def _read_commands(conn, outbox, executor, commands):
             return
         if msg.get("type") == Command.PAUSE.value:
             executor.request_pause(msg.get("option", "deferred"), msg.get("item_uid"))
+        elif msg.get("type") == Command.CONTINUE.value and msg.get("option") == "resume":
+            # Said here, before the main thread takes it: a pause right behind
+            # this resume must wait for the RunEngine to run, not be refused.
+            executor.expect_resume()
+            commands.put(msg)
         elif msg.get("type") == Command.DESCRIBE.value and msg.get("background"):
             executor.describe(msg.get("task_uid"))
         else:

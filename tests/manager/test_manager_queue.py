@@ -330,3 +330,21 @@ def test_pause_resume_and_abort_say_so_in_the_console_without_an_alarming_traceb
     assert "resume requested" in text and "abort requested" in text
     assert "Run aborted (as asked: RequestAbort)" in text
     assert "Traceback" not in text
+
+
+def test_pause_now_sent_right_behind_resume_pauses_the_plan(engine):
+    """Resume and Pause now in one breath: the pause reached the worker before its main thread
+    had taken the resume, was refused as "the RunEngine is paused", and the plan ran to its end."""
+    engine.add("long_count", ["det1"], num=200, delay=0.05)
+    engine.open_environment()
+    engine.ok("queue_start")
+    engine.watch.wait_state("executing_queue")
+    engine.ok("re_pause", option="immediate")
+    engine.watch.wait_state("paused")
+    for _ in range(5):
+        resume = engine.manager.submit("re_resume")
+        pause = engine.manager.submit("re_pause", {"option": "immediate"})
+        assert resume.result(10)["success"] and pause.result(10)["success"], (resume.result(), pause.result())
+        engine.watch.wait(lambda s: s["manager_state"] == "paused", 20, "the pause behind the resume")
+    engine.ok("re_abort")
+    engine.watch.wait(lambda s: s["manager_state"] == "idle", 30, "the abort")
