@@ -156,6 +156,8 @@ class CommandName(WireName):
     RE_RUNS = "re_runs"
     RE_STOP = "re_stop"
     STATUS = "status"
+    TASK_RESULT = "task_result"
+    TASK_STATUS = "task_status"
     UNLOCK = "unlock"
 
 

@@ -145,32 +145,69 @@ def _duration(record):
     return stop - start
 
 
-def _same_call(a, b):
-    return a.get("name") == b.get("name") and (a.get("args") or []) == (b.get("args") or []) and (
-        a.get("kwargs") or {}
-    ) == (b.get("kwargs") or {})
+def _call_key(item):
+    """What makes two calls the same plan with the same arguments, as one hashable value."""
+    return (item.get("name"), repr(item.get("args") or []), repr(sorted((item.get("kwargs") or {}).items(), key=repr)))
 
 
 class DurationEstimator:
-    """Expected durations of queue items, learnt from the history (oldest first)."""
+    """Expected durations of queue items, learnt from the history (oldest first).
+
+    The completed records are indexed by call and by plan name as they
+    are added, and each call's estimate is kept once made: the window asks
+    for the whole queue's end ten times a second, and a scan of the
+    history per queue item made that cost queue length times history
+    length.
+    """
 
     def __init__(self, history=()):
-        self._history = [h for h in history if (h.get("result") or {}).get("exit_status") == ExitStatus.COMPLETED.value]
+        self._durations = {}  # call key -> durations of its completed runs, oldest first
+        self._rates = {}  # plan name -> seconds per point of its completed runs
+        self._estimates = {}  # call key -> estimate (None: unknown), made since the last add
+        self._keys = {}  # item_uid -> (item, its call key)
+        self._sum = (None, 0.0, 0)  # (the queue list it was made for, total, unknown)
+        self.add(history)
+
+    def add(self, records):
+        """Learn from more finished attempts (appended to the history)."""
+        for record in records:
+            if (record.get("result") or {}).get("exit_status") != ExitStatus.COMPLETED.value:
+                continue
+            took = _duration(record)
+            if took is None:
+                continue
+            self._durations.setdefault(_call_key(record), []).append(took)
+            done = expected_points(record)
+            if done:
+                self._rates.setdefault(record.get("name"), []).append(took / done)
+        self._estimates.clear()
+        self._sum = (None, 0.0, 0)
 
     def duration(self, item):
         """Seconds ``item`` is expected to take, or None when nothing says."""
-        same = [d for d in (_duration(h) for h in self._history if _same_call(h, item)) if d is not None]
+        key = self._key_of(item)
+        if key not in self._estimates:
+            self._estimates[key] = self._estimate(key, item)
+        return self._estimates[key]
+
+    def _key_of(self, item):
+        uid = item.get("item_uid")
+        cached = self._keys.get(uid) if uid is not None else None
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        key = _call_key(item)
+        if uid is not None:
+            self._keys[uid] = (item, key)
+        return key
+
+    def _estimate(self, key, item):
+        same = self._durations.get(key)
         if same:
             return statistics.median(same[-RECENT_RUNS:])
         points = expected_points(item)
         if points is None:
             return None
-        rates = []
-        for record in self._history:
-            if record.get("name") == item.get("name"):
-                done, took = expected_points(record), _duration(record)
-                if done and took is not None:
-                    rates.append(took / done)
+        rates = self._rates.get(item.get("name"))
         by_rate = statistics.median(rates[-RECENT_RUNS:]) * points if rates else None
         delay = (item.get("kwargs") or {}).get("delay")
         by_delay = points * delay if isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay > 0 else None
@@ -178,20 +215,11 @@ class DurationEstimator:
         known = [estimate for estimate in (by_rate, by_delay) if estimate is not None]
         return max(known) if known else None
 
-    def queue_end(self, queue_items, now, running_left=None, running=False):
-        """When the queue is done: ``(end time or None, number of plans without an estimate)``.
-
-        Counting stops at a ``queue_stop`` instruction, where the queue will
-        stop. ``running_left`` is the running plan's own estimate of the
-        seconds it still needs (None: unknown, counted as one plan without
-        an estimate).
-        """
+    def _queued_sum(self, queue_items):
+        made_for, total, unknown = self._sum
+        if made_for is queue_items:
+            return total, unknown
         total, unknown = 0.0, 0
-        if running:
-            if running_left is None:
-                unknown += 1
-            else:
-                total += running_left
         for item in queue_items:
             if item.get("item_type") == ItemType.INSTRUCTION.value:
                 if item.get("name") == QUEUE_STOP_INSTRUCTION:
@@ -202,6 +230,30 @@ class DurationEstimator:
                 unknown += 1
             else:
                 total += expected
+        self._sum = (queue_items, total, unknown)
+        return total, unknown
+
+    def forget_items_except(self, items):
+        """Drop the call keys kept for items no longer queued (keeps the cache as large as the queue)."""
+        uids = {item.get("item_uid") for item in items}
+        self._keys = {uid: cached for uid, cached in self._keys.items() if uid in uids}
+
+    def queue_end(self, queue_items, now, running_left=None, running=False):
+        """When the queue is done: ``(end time or None, number of plans without an estimate)``.
+
+        Counting stops at a ``queue_stop`` instruction, where the queue will
+        stop. ``running_left`` is the running plan's own estimate of the
+        seconds it still needs (None: unknown, counted as one plan without
+        an estimate). The queued plans' sum is kept while the same
+        ``queue_items`` list (the manager hands out a new one per change)
+        and the same history are asked about.
+        """
+        total, unknown = self._queued_sum(queue_items)
+        if running:
+            if running_left is None:
+                unknown += 1
+            else:
+                total += running_left
         if unknown and not total:
             return None, unknown
         return (now + total if total or running else None), unknown

@@ -10,7 +10,7 @@ import itertools
 import time
 
 from .dispatch import Refused, command
-from .queue_store import new_uid
+from .uids import new_uid
 from ..wire import CommandName, EventKind
 
 CONSOLE_BUFFER_LINES = 10000

@@ -20,7 +20,7 @@ import time
 
 from .dispatch import Refused, command
 from .queue_commands import _default_user
-from .queue_store import new_uid
+from .uids import new_uid
 from ..wire import CommandName
 
 _SCOPES = ("environment", "queue")

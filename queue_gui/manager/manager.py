@@ -24,11 +24,14 @@ from ..wire import CommandName, EnvironmentState, EventKind, ManagerState
 from ..worker.protocol import Command, Report
 from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
+from .events import ChangePublisher
+from .tasks import TaskResults
 from .locks import LockCommands
 from .metadata import MetadataCommands
 from .profile_state import DEFAULT_PROFILE_TIMEOUT, ProfileState
 from .queue_commands import QueueCommands
-from .queue_store import QueueStore, new_uid
+from .queue_store import QueueStore
+from .uids import new_uid
 from .run_control import RunControl
 from .worker_client import ExpectedExit, WorkerClient
 
@@ -45,7 +48,7 @@ _REPORT = "report"
 _EXIT = "exit"
 
 
-class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands, ProfileState):
+class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands, ProfileState, ChangePublisher, TaskResults):
     """Queue engine shared by the desktop window and the HTTP server.
 
     Parameters
@@ -108,6 +111,8 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._shutting_down = False
         self._failure = None
         self._init_profile_state(profile_timeout)
+        self._init_publisher()
+        self._init_tasks()
 
     # ------------------------------------------------------------ any thread
     def submit(self, name, params=None):
@@ -161,10 +166,13 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
     def subscribe(self, listener):
         """``listener(kind, payload)`` is called on the manager thread for each event.
 
-        Kinds: ``status`` (the status dict, whenever any of it changed),
-        ``console`` (one output line), ``documents`` (a list of ``[name,
-        doc]`` pairs, in the order the RunEngine emitted them; events come
-        packed into ``event_page`` documents). Payloads are shared by all
+        Kinds (:class:`~queue_gui.wire.EventKind`): ``queue``, ``history``,
+        ``description`` and ``metadata`` (what changed, with the content:
+        see :mod:`queue_gui.manager.events`), then ``status`` (the status
+        dict, whenever any of it changed); ``console`` (one output line),
+        ``documents`` (a list of ``[name, doc]`` pairs, in the order the
+        RunEngine emitted them; events come packed into ``event_page``
+        documents). Payloads are shared by all
         listeners: read them, never change them. A listener must return at
         once (emit a Qt signal, put into a queue).
         """
@@ -198,6 +206,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._autostart = self._store.get_meta("queue_autostart", False)
             self._description = self._cached_description()
             self._load_metadata()
+            self._publish_changes(everything=True)
             try:
                 self._start_worker()
             except Exception as error:
@@ -248,7 +257,8 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._release_held()
             self._autostart_if_due()
             # Published before the reply: a client that polls right after its
-            # answer never sees an older status than the one pushed.
+            # answer never sees an older queue or status than the one pushed.
+            self._publish_changes()
             self._publish_status()
             if future is not None:
                 answer(future, reply)
@@ -384,10 +394,14 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
     def _on_profile_loaded(self, msg):
         self._profile_loaded = True
         self._profile_deadline = None
-        if "task_uid" not in msg:  # an environment update describes the profile already read
-            self._profile_mtime = msg.get("profile_mtime")
+        self._profile_mtime = msg.get("profile_mtime")
         self._profile_error_msg = None
-        description = msg["description"]
+        self._take_description(msg["description"])
+        if self._state is ManagerState.INITIALIZING:
+            self._set_state(ManagerState.IDLE)
+
+    def _take_description(self, description):
+        """The profile's plans and devices as described now; their change markers move only if they changed."""
         if self._description is None or description["plans"] != self._description["plans"]:
             self._uids["plans"] = new_uid()
         if self._description is None or description["devices"] != self._description["devices"]:
@@ -395,11 +409,6 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         if description != self._description:
             self._description = description
             self._keep_description(description)
-        if self._state is ManagerState.INITIALIZING:
-            self._set_state(ManagerState.IDLE)
-        if "task_uid" in msg:
-            self._add_console(f"queue-gui: environment updated: {len(description['plans'])} plans, "
-                              f"{len(description['devices'])} devices described again\n")
 
     def _on_profile_failed(self, msg):
         self._profile_loaded = False
@@ -434,6 +443,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._forget_pause()
         self._plan_started_uid = None
         self._queue_stop_pending = False
+        self._fail_running_tasks("the worker process ended before the task did")
         if expected is None:
             reason = f"worker process died ({_describe_exit(exitcode)})"
             logger.error(reason)
@@ -560,4 +570,5 @@ Manager._REPORT_HANDLERS = {
     Report.CONSOLE: Manager._on_console,
     Report.DOCUMENTS: Manager._on_documents,
     **RunControl._RUN_REPORT_HANDLERS,
+    **TaskResults._TASK_REPORT_HANDLERS,
 }

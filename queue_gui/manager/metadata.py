@@ -11,7 +11,7 @@ unambiguous).
 """
 
 from .dispatch import Refused, command
-from .queue_store import new_uid
+from .uids import new_uid
 from .validation import ItemInvalid, _require_json
 from ..wire import CommandName
 

@@ -97,6 +97,7 @@ class ProfileState:
         held, self._held = self._held, []
         for name, params, future in held:
             reply = dispatch(self, name, params)
+            self._publish_changes()
             self._publish_status()
             answer(future, reply)
 

@@ -12,7 +12,7 @@ import getpass
 
 from ..wire import CommandName, ItemType
 from .dispatch import Refused, command, shorten_echoes
-from .queue_store import new_uid, new_uids
+from .uids import new_uid, new_uids
 from .validation import ItemInvalid, validate_item
 
 DEFAULT_USER_GROUP = "primary"

@@ -15,9 +15,10 @@ import json
 import logging
 import os
 import sqlite3
-import uuid
 
 import orjson
+
+from .uids import new_uid
 
 logger = logging.getLogger(__name__)
 
@@ -67,30 +68,6 @@ def _dumps(value):
         return json.dumps(value)
 
 
-def new_uid():
-    """A fresh uid for items and for the ``*_uid`` change markers."""
-    return str(uuid.uuid4())
-
-
-#: The hex digit that starts the fourth group of a UUID4, by random hex digit:
-#: the two high bits are the RFC 4122 variant (10).
-_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
-
-def new_uids(count):
-    """``count`` fresh uids (random UUID4 strings, as :func:`new_uid`) from one read of ``os.urandom``.
-
-    ``uuid.uuid4()`` reads the random source and builds a ``UUID`` object
-    per uid: a sixth of the cost of adding a batch of a thousand items.
-    """
-    digits = os.urandom(16 * count).hex()
-    uids = []
-    for start in range(0, 32 * count, 32):
-        h = digits[start : start + 32]
-        uids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:]}")
-    return uids
-
-
 class QueueStore:
     """Queue, running item, history and small settings in one SQLite file.
 
@@ -123,6 +100,8 @@ class QueueStore:
         self._running = None
         self.queue_uid = new_uid()
         self.history_uid = new_uid()
+        self._queue_changes = []
+        self._history_changes = []
         self._load()
 
     # ---------------------------------------------------------------- reading
@@ -252,6 +231,40 @@ class QueueStore:
     def _transaction(self):
         return _Transaction(self)
 
+    def _commit(self, queue=None, history=None):
+        """The one step every mutation ends with: a new ``*_uid`` and the change, for :meth:`take_changes`.
+
+        ``queue`` and ``history`` are one change or a list of them, in the
+        order they were made (see :meth:`take_changes` for their forms).
+        """
+        if queue is not None:
+            self._queue_changes.extend(queue if isinstance(queue, list) else [queue])
+            self.queue_uid = new_uid()
+        if history is not None:
+            self._history_changes.extend(history if isinstance(history, list) else [history])
+            self.history_uid = new_uid()
+
+    def take_changes(self):
+        """``(queue changes, history changes)`` made since the last call, oldest first; then forgets them.
+
+        Queue changes, with indices into the queue as it was just before
+        each change (the running item is not in the queue):
+        ``("insert", index, items)``, ``("remove", sorted indices)``,
+        ``("move", indices, index)`` (taken out in the order listed, then
+        inserted together at ``index`` of the queue without them),
+        ``("replace", index, item)``, ``("clear",)`` (the running item
+        stays), ``("start",)`` (the front item now runs), ``("run", item)``
+        (an item from outside the queue now runs), ``("finish", requeued)``
+        (the running item ended; put back at the front when ``requeued``),
+        ``("reset",)`` (take the queue whole). History changes:
+        ``("append", records)``, ``("drop_front", count)``, ``("reset",)``.
+        A consumer that follows every change keeps an exact copy at a cost
+        that depends on the change, not on the length of the queue.
+        """
+        changes = self._queue_changes, self._history_changes
+        self._queue_changes, self._history_changes = [], []
+        return changes
+
     def _renumber(self):
         self._positions = [i * _POSITION_STEP for i in range(len(self._queue))]
         self._db.executemany(
@@ -317,7 +330,7 @@ class QueueStore:
         index = self.insertion_index(pos, before_uid, after_uid)
         with self._transaction():
             self._insert_block(index, items)
-        self.queue_uid = new_uid()
+        self._commit(queue=("insert", index, list(items)))
         return list(range(index, index + len(items)))
 
     def remove(self, uid=None, pos=None):
@@ -334,7 +347,7 @@ class QueueStore:
         with self._transaction():
             removed = {index: self._delete_later(index) for index in indices}
             self._compact()
-        self.queue_uid = new_uid()
+        self._commit(queue=("remove", sorted(indices)))
         return [removed[index] for index in indices]
 
     def _delete_later(self, index):
@@ -370,7 +383,7 @@ class QueueStore:
             target = self.insertion_index(pos, before_uid, after_uid)
             self._insert_block(target, items)
         if [item["item_uid"] for item in self._queue] != order:
-            self.queue_uid = new_uid()
+            self._commit(queue=("move", list(indices), target))
         return list(range(target, target + len(items)))
 
     def replace(self, uid, item):
@@ -388,7 +401,7 @@ class QueueStore:
             self._queue[index] = item
             self._uid_set.discard(uid)
             self._uid_set.add(item["item_uid"])
-        self.queue_uid = new_uid()
+        self._commit(queue=("replace", index, item))
         return index
 
     def clear(self):
@@ -399,7 +412,7 @@ class QueueStore:
             self._db.execute("DELETE FROM queue")
         self._queue, self._positions = [], []
         self._uid_set = set()
-        self.queue_uid = new_uid()
+        self._commit(queue=("clear",))
 
     # ------------------------------------------------------ running / history
     def start_front(self, time_start=None):
@@ -411,7 +424,7 @@ class QueueStore:
             self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (_dumps(item),))
             self._begin_facts(item, time_start)
         self._running = item
-        self.queue_uid = new_uid()
+        self._commit(queue=("start",))
         return item
 
     def set_running(self, item, time_start=None):
@@ -422,7 +435,7 @@ class QueueStore:
             self._db.execute("INSERT INTO running (slot, item) VALUES (0, ?)", (_dumps(item),))
             self._begin_facts(item, time_start)
         self._running = item
-        self.queue_uid = new_uid()
+        self._commit(queue=("run", item))
 
     @property
     def running_facts(self):
@@ -462,13 +475,13 @@ class QueueStore:
             self._db.execute("DELETE FROM running")
             self._db.execute("DELETE FROM meta WHERE key = ?", (RUNNING_FACTS_KEY,))
             self._db.execute("INSERT INTO history (item) VALUES (?)", (_dumps(record),))
-            if back_to_front and not any(q["item_uid"] == item["item_uid"] for q in self._queue):
+            requeued = back_to_front and not any(q["item_uid"] == item["item_uid"] for q in self._queue)
+            if requeued:
                 self._insert(0, item)
         self._running = None
         self._facts = None
         self._history.append(record)
-        self.queue_uid = new_uid()
-        self.history_uid = new_uid()
+        self._commit(queue=("finish", requeued), history=("append", [record]))
         return record
 
     def clear_history(self):
@@ -476,8 +489,9 @@ class QueueStore:
             return
         with self._transaction():
             self._db.execute("DELETE FROM history")
+        dropped = len(self._history)
         self._history = []
-        self.history_uid = new_uid()
+        self._commit(history=("drop_front", dropped))
 
     def trim_history(self, keep=None, through_uid=None):
         """Drop the oldest records: all but the newest ``keep``, or up to ``through_uid`` included.
@@ -494,7 +508,7 @@ class QueueStore:
         with self._transaction():
             self._db.execute("DELETE FROM history WHERE id IN (SELECT id FROM history ORDER BY id LIMIT ?)", (drop,))
         self._history = self._history[drop:]
-        self.history_uid = new_uid()
+        self._commit(history=("drop_front", drop))
 
     # ------------------------------------------------------------ settings
     def get_meta(self, key, default=None):
@@ -533,6 +547,8 @@ class _Transaction:
             self._store._db.execute("COMMIT")
         else:
             self._store._db.execute("ROLLBACK")
+            # The mirror as it was before: nothing was published of the
+            # half-made change, so there is nothing for listeners to undo.
             self._store._load()
         return False
 

@@ -27,7 +27,7 @@ import time
 from ..wire import CommandName, ContinueOption, EnvironmentState, ExitStatus, ItemType, ManagerState, PauseOption, QUEUE_STOP_INSTRUCTION
 from ..worker.protocol import Command, Report
 from .dispatch import Refused, command
-from .queue_store import new_uid
+from .uids import new_uid
 from .worker_client import ExpectedExit
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,8 @@ class RunControl:
         task_uid = new_uid()
         if not self._worker.send(Command.DESCRIBE, task_uid=task_uid, background=busy):
             raise Refused("cannot update the environment: the worker cannot be reached")
-        return {"task_uid": task_uid, "msg": "describing the environment's plans and devices again"}
+        self._task_started(task_uid, CommandName.ENVIRONMENT_UPDATE.value, busy)
+        return {"task_uid": task_uid, "msg": "describing the environment's plans and devices again (see task_result)"}
 
     @command(CommandName.KERNEL_INTERRUPT, params=("interrupt_task", "interrupt_plan"), locked_by="environment")
     def _cmd_kernel_interrupt(self, **params):

@@ -6,9 +6,12 @@ emits a signal (``_on_<event>``), and a slot on the GUI thread
 commands whose Futures resolve on the manager thread; their replies come
 back the same way. Nothing on the GUI thread ever waits for the manager.
 
-The queue and the history are reloaded only when their ``*_uid`` in the
-pushed status changes, and at most one reload of each is in flight: a burst
-of a thousand additions over HTTP costs the GUI a handful of reloads.
+The manager pushes what changed (see :mod:`queue_gui.manager.events`): the
+queue, the history, the description and the run metadata come with their
+content, so the window never asks for them. Each is handed on only if it
+follows the last one handed on (its ``serial`` is the next); one that does
+not (the first, or one after a burst joined while the GUI thread was busy)
+is handed on as a ``reset``, which views take whole.
 """
 
 import concurrent.futures
@@ -36,8 +39,11 @@ class ManagerBridge(QObject):
     # items). Passing the objects themselves is safe because the manager
     # never changes a dict it has handed out: it replaces items instead.
     status_changed = Signal(object)  # dict
-    queue_changed = Signal(object, object)  # queued items (list), running item ({} when none)
-    history_changed = Signal(object)  # list, oldest first
+    #: The manager's ``queue`` event: ``changes`` that follow the previous
+    #: one exactly, or ``[("reset",)]``; ``items``, ``running_item`` ({} when none).
+    queue_changed = Signal(object)
+    #: The manager's ``history`` event, the same way (``items`` oldest first).
+    history_changed = Signal(object)
     description_changed = Signal(object, object)  # plans, devices
     metadata_changed = Signal(object)  # the run metadata (dict)
     console_received = Signal(object)  # dict
@@ -52,6 +58,8 @@ class ManagerBridge(QObject):
     store_status_changed = Signal(object)
 
     _status_pushed = Signal(object)
+    _console_pushed = Signal(object)
+    _change_pushed = Signal(str, object)
     _documents_pushed = Signal()
     _store_event = Signal(str, object)
     _reply_ready = Signal(str, object, object)
@@ -64,14 +72,14 @@ class ManagerBridge(QObject):
         self.status = {}
         #: Sent with every command when set (see :mod:`queue_gui.qt.lock_key`).
         self.lock_key = None
-        self._seen = {}
-        self._in_flight = set()
-        self._dirty = set()
+        self._serials = {}  # event kind -> serial of the last event handed on
         self._documents_lock = threading.Lock()
         self._pending_documents = []
-        self._status_pushed.connect(self._slot_status)
-        # Queued even if the manager ever ran on the GUI thread: the slot
-        # must not run inside the manager's listener call.
+        # Queued even if the manager ever ran on the GUI thread: no slot may
+        # run inside the manager's listener call.
+        self._status_pushed.connect(self._slot_status, Qt.QueuedConnection)
+        self._console_pushed.connect(self._slot_console, Qt.QueuedConnection)
+        self._change_pushed.connect(self._slot_change, Qt.QueuedConnection)
         self._documents_pushed.connect(self._slot_documents, Qt.QueuedConnection)
         self._store_event.connect(self._slot_store_event, Qt.QueuedConnection)
         # Queued: a Future that is already done runs its callback at once,
@@ -90,8 +98,10 @@ class ManagerBridge(QObject):
     def _on_manager_event(self, kind, payload):
         if kind == EventKind.STATUS:
             self._status_pushed.emit(payload)
+        elif kind in _CHANGE_KINDS:
+            self._change_pushed.emit(kind, payload)
         elif kind == EventKind.CONSOLE:
-            self.console_received.emit(payload)
+            self._console_pushed.emit(payload)
         elif kind == EventKind.DOCUMENTS:
             # One signal per burst, not per batch: while the GUI thread is
             # busy, later batches join the pending list of the first.
@@ -153,51 +163,44 @@ class ManagerBridge(QObject):
     def _slot_status(self, status):
         self.status = status
         self.status_changed.emit(status)
-        self._reload_if_changed(("plan_queue_uid",), CommandName.QUEUE_GET, self._slot_queue_loaded)
-        self._reload_if_changed(("plan_history_uid",), CommandName.HISTORY_GET, self._slot_history_loaded)
-        # The editor needs both lists: a profile that only gained a device
-        # changes devices_allowed_uid alone.
-        self._reload_if_changed(("plans_allowed_uid", "devices_allowed_uid"), CommandName.PLANS_ALLOWED, self._slot_plans_loaded)
-        self._reload_if_changed(("run_metadata_uid",), CommandName.METADATA_GET, self._slot_metadata_loaded)
+
+    @Slot(object)
+    def _slot_console(self, entry):
+        self.console_received.emit(entry)
+
+    @Slot(str, object)
+    def _slot_change(self, kind, event):
+        seen = self._serials.get(kind, 0)
+        if event["serial"] <= seen:
+            return  # older than what was handed on already (see refresh)
+        if event["serial"] != seen + 1:
+            event = {**event, "changes": [("reset",)]}
+        self._serials[kind] = event["serial"]
+        if kind == EventKind.QUEUE:
+            self.queue_changed.emit(event)
+        elif kind == EventKind.HISTORY:
+            self.history_changed.emit(event)
+        elif kind == EventKind.DESCRIPTION:
+            self.description_changed.emit(event["plans_allowed"], event["devices_allowed"])
+        elif kind == EventKind.METADATA:
+            self.metadata_changed.emit(event["metadata"])
 
     def refresh(self):
-        """Ask for the status; everything else follows from its uids."""
+        """Hand on what the manager published last (as resets), and ask for its status.
+
+        Events the manager pushes after this follow on from it; those
+        already on their way, older, are dropped by their serial.
+        """
+        for kind in _CHANGE_KINDS:
+            event = self._manager.latest_event(kind)
+            if event is not None and event["serial"] > self._serials.get(kind, 0):
+                self._serials[kind] = event["serial"] - 1  # so it is handed on, as a reset
+                self._slot_change(kind, {**event, "changes": [("reset",)]})
         self.request(CommandName.STATUS, on_reply=lambda reply: self._slot_status({k: v for k, v in reply.items() if k != "success"}))
 
-    def _reload_if_changed(self, uid_keys, command, on_reply):
-        uids = tuple(self.status.get(key) for key in uid_keys)
-        if None in uids or self._seen.get(command) == uids:
-            return
-        self._seen[command] = uids
-        if command in self._in_flight:
-            self._dirty.add(command)
-            return
-        self._in_flight.add(command)
-        self.request(command, on_reply=lambda reply: self._finish_reload(command, reply, on_reply))
 
-    def _finish_reload(self, command, reply, on_reply):
-        self._in_flight.discard(command)
-        if reply.get("success"):
-            on_reply(reply)
-        if command in self._dirty:
-            self._dirty.discard(command)
-            self._in_flight.add(command)
-            self.request(command, on_reply=lambda again: self._finish_reload(command, again, on_reply))
-
-    def _slot_queue_loaded(self, reply):
-        self.queue_changed.emit(reply["items"], reply.get("running_item") or {})
-
-    def _slot_history_loaded(self, reply):
-        self.history_changed.emit(reply["items"])
-
-    def _slot_metadata_loaded(self, reply):
-        self.metadata_changed.emit(reply["metadata"])
-
-    def _slot_plans_loaded(self, reply):
-        self.request(
-            CommandName.DEVICES_ALLOWED,
-            on_reply=lambda devices: self.description_changed.emit(reply["plans_allowed"], devices.get("devices_allowed", {})),
-        )
+#: The manager's events that carry what changed, handed on in order.
+_CHANGE_KINDS = (EventKind.QUEUE, EventKind.HISTORY, EventKind.DESCRIPTION, EventKind.METADATA)
 
 
 def _result(future):

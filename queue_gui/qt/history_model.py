@@ -99,6 +99,31 @@ class HistoryModel(QAbstractListModel):
             self._items, self._keys = items, keys
             self.endResetModel()
 
+    def follow(self, event):
+        """Show the manager's ``history`` event: new attempts go in at the top, dropped ones
+        leave the bottom, at the cost of the rows they touch; a reset is taken whole."""
+        if not self._follow(event["changes"]):
+            self.set_history(event["items"])
+
+    def _follow(self, changes):
+        for change in changes:
+            if change[0] == "append" and change[1]:
+                records = list(change[1])
+                self.beginInsertRows(QModelIndex(), 0, len(records) - 1)
+                self._items.extend(records)
+                self._keys.extend(_key(record) for record in records)
+                self.endInsertRows()
+            elif change[0] == "drop_front" and 0 <= change[1] <= len(self._items):
+                count, size = change[1], len(self._items)
+                if count:
+                    self.beginRemoveRows(QModelIndex(), size - count, size - 1)  # the oldest are at the bottom
+                    del self._items[:count]
+                    del self._keys[:count]
+                    self.endRemoveRows()
+            else:
+                return False
+        return True
+
     def item_at(self, row):
         """The history item shown at ``row`` (0 is the newest), or ``None`` out of range."""
         if 0 <= row < len(self._items):

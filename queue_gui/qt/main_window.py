@@ -293,8 +293,8 @@ class MainWindow(QMainWindow):
 
     def _connect_bridge(self):
         self.bridge.status_changed.connect(self._slot_status)
-        self.bridge.queue_changed.connect(self.queue_model.set_queue)
-        self.bridge.history_changed.connect(self.history_model.set_history)
+        self.bridge.queue_changed.connect(self._slot_queue)
+        self.bridge.history_changed.connect(self.history_model.follow)
         self.bridge.description_changed.connect(self.plan_editor.set_description)
         # Loaded at start and whenever another client changes it; an edit in progress is kept.
         self.bridge.metadata_changed.connect(lambda metadata: self.metadata_panel.set_metadata(metadata, from_elsewhere=True))
@@ -314,17 +314,25 @@ class MainWindow(QMainWindow):
         self.last_problem = box
         return box
 
+    def _slot_queue(self, event):
+        # The manager publishes the queue before the status that says why it
+        # changed: a plan put back at the front just now is the one a failure
+        # in that status interrupted.
+        requeued = any(change[0] == "finish" and change[1] for change in event["changes"])
+        self._just_requeued = self.queue_model.running_item() if requeued else None
+        self.queue_model.follow(event)
+
     def _notice_environment_failure(self, status):
         state = status.get("worker_environment_state")
         previous, self._environment_state = getattr(self, "_environment_state", None), state
         if state == "failed" and previous != "failed":
-            # The status comes before the new queue: the row still pinned
-            # as running is the plan the failure interrupted.
-            text, details = describe_failure(status, self.queue_model.running_item(), self.console.text.toPlainText())
+            interrupted = self.queue_model.running_item() or getattr(self, "_just_requeued", None)
+            text, details = describe_failure(status, interrupted, self.console.text.toPlainText())
             self.show_problem("Environment failed", text, details)
 
     def _slot_status(self, status):
         self._notice_environment_failure(status)
+        self._just_requeued = None  # it belonged to this status, or to none
         self.queue_model.set_running_look(paused=status.get("manager_state") == "paused")
         self._forget_lock_refusal_when_unlocked(status)
         labels = self.status_labels

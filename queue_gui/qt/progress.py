@@ -66,14 +66,21 @@ class ProgressTracker(QObject):
         if self.run.add_documents(documents):
             self._soon()
 
-    @Slot(object, object)
-    def _slot_queue(self, items, running_item):
-        self._queue = items
+    @Slot(object)
+    def _slot_queue(self, event):
+        self._queue = event["items"]
+        if any(change[0] in ("reset", "clear") for change in event["changes"]):
+            self._estimator.forget_items_except(self._queue)
         self._soon()
 
     @Slot(object)
-    def _slot_history(self, history):
-        self._estimator = DurationEstimator(history)
+    def _slot_history(self, event):
+        changes = event["changes"]
+        if all(change[0] == "append" for change in changes):
+            for change in changes:
+                self._estimator.add(change[1])
+        else:  # records dropped or a reset: learn again from what is left
+            self._estimator = DurationEstimator(event["items"])
         self._soon()
 
     @Slot(object)

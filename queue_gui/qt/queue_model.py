@@ -1,7 +1,8 @@
 """The queue as a Qt list model: a mirror of the manager's queue, never its owner.
 
 Following napari's Qt containers, the model only renders what the manager
-sends through :meth:`QueueModel.set_queue`, and turns a drop into one move
+sends: its changes through :meth:`QueueModel.follow`, or a whole queue
+through :meth:`QueueModel.set_queue`, and turns a drop into one move
 request by uid (``request_move``). It never reorders its own rows on a drop:
 the rows change when the manager's new queue comes back. That is also why
 ``removeRows``/``moveRows`` are deliberately not implemented — after a move
@@ -19,6 +20,7 @@ from qtpy.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, 
 from qtpy.QtGui import QBrush, QColor, QFont
 from qtpy.QtWidgets import QAbstractItemView, QApplication, QStyle
 
+from ..queue_rows import drop_destination, index_items, is_noop, move_destination, new_runs, row_blocks
 from .formatting import is_instruction, item_text, item_tooltip
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,9 @@ MIME_TYPE = "application/x-queue-gui-item-uids"
 RUNNING_PREFIX = "Running: "
 PAUSED_PREFIX = "Paused: "
 MOVE_DIRECTIONS = ("up", "down", "top", "bottom")
+#: Beyond this many changes in one event (a burst joined while the GUI thread
+#: was busy), ``follow`` takes the queue whole instead.
+MAX_FOLLOWED_CHANGES = 64
 #: Beyond this many separate blocks of removed or inserted rows, ``set_queue``
 #: applies the new queue as one layout change (see ``QueueModel._relayout``).
 MAX_ROW_BLOCKS = 32
@@ -75,45 +80,6 @@ def configure_queue_view(view):
     view.setTextElideMode(Qt.ElideRight)
 
 
-def _index_items(items, running_item):
-    """Row order of uids (the running one first) and ``uid -> item``, each uid once."""
-    uids, by_uid = [], {}
-    for item in ([running_item] if running_item else []) + list(items):
-        uid = item["item_uid"]
-        if uid in by_uid:
-            logger.warning("queue lists item %s twice; showing it once", uid)
-            continue
-        by_uid[uid] = item
-        uids.append(uid)
-    return uids, by_uid
-
-
-def _new_runs(new_uids, old):
-    """Runs of consecutive uids not in ``old``, each as ``(previous uid or None, [uids])``."""
-    runs = []
-    previous, run = None, None
-    for uid in new_uids:
-        if uid in old:
-            previous, run = uid, None
-        elif run is None:
-            run = [uid]
-            runs.append((previous, run))
-        else:
-            run.append(uid)
-    return runs
-
-
-def _blocks(rows):
-    """Group ascending row numbers into ``(first, last)`` runs of consecutive rows."""
-    blocks = []
-    for row in rows:
-        if blocks and blocks[-1][1] == row - 1:
-            blocks[-1][1] = row
-        else:
-            blocks.append([row, row])
-    return [tuple(block) for block in blocks]
-
-
 class QueueModel(QAbstractListModel):
     """Rows of the plan queue, with the running item pinned as row 0.
 
@@ -146,12 +112,12 @@ class QueueModel(QAbstractListModel):
         change that maps persistent indexes by uid, and only rows whose
         content changed get ``dataChanged``.
         """
-        new_uids, new_items = _index_items(items, running_item)
+        new_uids, new_items = index_items(items, running_item)
         old_items, old_running = self._items, self._running_uid
         # While rows are removed and inserted, views may ask for any row's data.
         self._items = {**old_items, **new_items}
-        removals = _blocks([row for row, uid in enumerate(self._uids) if uid not in new_items])
-        insertions = _new_runs(new_uids, old_items)
+        removals = row_blocks([row for row, uid in enumerate(self._uids) if uid not in new_items])
+        insertions = new_runs(new_uids, old_items)
         if len(removals) + len(insertions) > MAX_ROW_BLOCKS:
             self._relayout(new_uids)
         else:
@@ -163,6 +129,109 @@ class QueueModel(QAbstractListModel):
         self._running_uid = running_item["item_uid"] if running_item else None
         self._rows = None
         self._emit_changed(old_items, old_running)
+
+    def follow(self, event):
+        """Show the manager's ``queue`` event: follow its changes row by row, or take it whole.
+
+        A plan starting or ending, an item added or removed costs the rows
+        it touches, however long the queue (a 10,000-item queue was diffed
+        whole twice per plan). A reset, a move (which :meth:`set_queue`
+        shows as a reorder, keeping the selection) or anything that does not
+        fit the rows shown is taken whole.
+        """
+        changes = event["changes"]
+        if len(changes) > MAX_FOLLOWED_CHANGES or not self._follow(changes):
+            self.set_queue(event["items"], event["running_item"])
+
+    def _follow(self, changes):
+        """Apply the store's changes (see ``QueueStore.take_changes``); False at the first that does not fit."""
+        for change in changes:
+            handler = self._FOLLOWERS.get(change[0])
+            if handler is None or handler(self, *change[1:]) is False:
+                return False
+        return True
+
+    def _follow_insert(self, index, items):
+        row = self._offset() + index
+        uids = [item["item_uid"] for item in items]
+        if not items or row > len(self._uids) or any(uid in self._items for uid in uids) or len(set(uids)) != len(uids):
+            return False
+        self.beginInsertRows(QModelIndex(), row, row + len(items) - 1)
+        self._uids[row:row] = uids
+        self._items.update(zip(uids, items))
+        self._rows = None
+        self.endInsertRows()
+        return True
+
+    def _follow_remove(self, indices):
+        offset = self._offset()
+        rows = [offset + index for index in indices]
+        if rows and (rows[0] < offset or rows[-1] >= len(self._uids)):
+            return False
+        for first, last in reversed(row_blocks(rows)):
+            self._take_rows(first, last)
+        return True
+
+    def _follow_replace(self, index, item):
+        row = self._offset() + index
+        if row >= len(self._uids):
+            return False
+        old, new = self._uids[row], item["item_uid"]
+        if new != old and new in self._items:
+            return False
+        del self._items[old]
+        self._uids[row] = new
+        self._items[new] = item
+        self._rows = None
+        self.dataChanged.emit(self.index(row), self.index(row), [])
+        return True
+
+    def _follow_clear(self):
+        offset = self._offset()
+        if len(self._uids) > offset:
+            self._take_rows(offset, len(self._uids) - 1)
+        return True
+
+    def _follow_start(self):
+        if self._running_uid is not None or not self._uids:
+            return False
+        self._running_uid = self._uids[0]  # the front row, now running
+        self.dataChanged.emit(self.index(0), self.index(0), [])
+        return True
+
+    def _follow_run(self, item):
+        if self._running_uid is not None or not self._follow_insert(0, [item]):
+            return False
+        self._running_uid = item["item_uid"]
+        return True
+
+    def _follow_finish(self, requeued):
+        if self._running_uid is None:
+            return False
+        self._running_uid = None
+        if requeued:  # the same item, first in the queue again
+            self.dataChanged.emit(self.index(0), self.index(0), [])
+        else:
+            self._take_rows(0, 0)
+        return True
+
+    def _take_rows(self, first, last):
+        self.beginRemoveRows(QModelIndex(), first, last)
+        for uid in self._uids[first : last + 1]:
+            del self._items[uid]
+        del self._uids[first : last + 1]
+        self._rows = None
+        self.endRemoveRows()
+
+    _FOLLOWERS = {
+        "insert": _follow_insert,
+        "remove": _follow_remove,
+        "replace": _follow_replace,
+        "clear": _follow_clear,
+        "start": _follow_start,
+        "run": _follow_run,
+        "finish": _follow_finish,
+    }
 
     def set_running_look(self, paused=None, progress=...):
         """Show the running row as paused or running, and its progress ``(fraction, text)`` or None.
@@ -222,15 +291,7 @@ class QueueModel(QAbstractListModel):
         if not moved:
             return False
         first, last = self.row_of(moved[0]), self.row_of(moved[-1])
-        if direction == "up":
-            above = first - 1
-            destination = {"before_uid": self._uids[above]} if above >= self._offset() else None
-        elif direction == "down":
-            below = last + 1
-            destination = {"after_uid": self._uids[below]} if below < len(self._uids) else None
-        else:
-            destination = {"pos_dest": "front" if direction == "top" else "back"}
-        return self._send_move(moved, destination)
+        return self._send_move(moved, move_destination(self._uids, self._offset(), first, last, direction))
 
     # ------------------------------------------------------------ Qt overrides
     def rowCount(self, parent=QModelIndex()):
@@ -365,7 +426,7 @@ class QueueModel(QAbstractListModel):
             was_running, is_running = uid == old_running, uid == self._running_uid
             if was_running != is_running or (old is not self._items[uid] and old != self._items[uid]):
                 rows.append(row)
-        for first, last in _blocks(rows):
+        for first, last in row_blocks(rows):
             self.dataChanged.emit(self.index(first), self.index(last), [])
 
     # ------------------------------------------------------------ helpers
@@ -401,32 +462,10 @@ class QueueModel(QAbstractListModel):
         return None if self._is_noop(moved, destination) else (moved, destination)
 
     def _destination(self, moved, row):
-        """Where a drop at view ``row`` puts ``moved``: before the first unmoved item from there on."""
-        count = len(self._uids)
-        if row < 0 or row >= count:
-            return {"pos_dest": "back"}
-        if row < self._offset():
-            return {"pos_dest": "front"}  # nothing may go before the running item
-        moving = set(moved)
-        # The manager refuses to move items relative to one of themselves.
-        while row < count and self._uids[row] in moving:
-            row += 1
-        return {"before_uid": self._uids[row]} if row < count else {"pos_dest": "back"}
+        return drop_destination(self._uids, self._offset(), moved, row)
 
     def _is_noop(self, moved, destination):
-        """True when the moved items already sit, contiguous, exactly at the destination."""
-        if destination is None:
-            return True
-        first, last = self.row_of(moved[0]), self.row_of(moved[-1])
-        if last - first + 1 != len(moved):
-            return False
-        if "before_uid" in destination:
-            return self.row_of(destination["before_uid"]) == last + 1
-        if "after_uid" in destination:
-            return self.row_of(destination["after_uid"]) == first - 1
-        if destination["pos_dest"] == "front":
-            return first == self._offset()
-        return last == len(self._uids) - 1
+        return is_noop(self.row_of, len(self._uids), self._offset(), moved, destination)
 
     def _send_move(self, moved, destination):
         if self._request_move is None or self._is_noop(moved, destination):

@@ -223,7 +223,17 @@ class ItemsReply(Reply):
 
 
 class TaskReply(Reply):
-    task_uid: Optional[str] = Field(None, description="names the update in the console output")
+    task_uid: Optional[str] = Field(None, description="ask /api/task/result with it for the outcome")
+
+
+class TaskRequest(ReadRequest):
+    task_uid: Optional[Union[str, list[str]]] = Field(None, description="the task_uid environment_update answered with (a list for task/status)")
+
+
+class TaskResult(Reply):
+    task_uid: Optional[Any] = None
+    status: Optional[str] = Field(None, description="running, completed or not_found")
+    result: Optional[dict[str, Any]] = Field(None, description="success, msg, traceback, time_start, time_stop, ... once completed")
 
 
 class ConsoleUpdate(Reply):

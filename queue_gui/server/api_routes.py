@@ -18,7 +18,7 @@ from typing import Optional
 from fastapi import APIRouter, Body
 
 from . import api_models as m
-from .replies import EncodedReplies, FastJSONRoute, run_command
+from .replies import FastJSONRoute, run_command
 from ..wire import CommandName
 
 #: Body fields the server accepts for compatibility and does not pass on.
@@ -36,14 +36,11 @@ class Route:
     reply: type
     summary: str
     fixed: dict = field(default_factory=dict)
-    #: The ``*_uid`` field that determines the whole reply: its encoded body
-    #: is reused while that uid is unchanged (large reads only).
-    cache_key: Optional[str] = None
 
 
-def _r(methods, path, command, request, reply, summary, cache_key=None, **fixed):
+def _r(methods, path, command, request, reply, summary, **fixed):
     methods = (methods,) if isinstance(methods, str) else methods
-    return Route(methods, path, command, request, reply, summary, fixed, cache_key)
+    return Route(methods, path, command, request, reply, summary, fixed)
 
 
 ROUTES = (
@@ -51,10 +48,7 @@ ROUTES = (
     _r(("GET", "POST"), "/status", CommandName.STATUS, m.ReadRequest, m.Status, "status of the manager"),
     _r("GET", "/ping", CommandName.STATUS, m.ReadRequest, m.Status, "status of the manager (bluesky's 'ping')"),
     # queue
-    _r(
-        "GET", "/queue/get", CommandName.QUEUE_GET, m.ReadRequest, m.QueueGet, "the queue and the running item",
-        cache_key="plan_queue_uid",
-    ),
+    _r("GET", "/queue/get", CommandName.QUEUE_GET, m.ReadRequest, m.QueueGet, "the queue and the running item"),
     _r("POST", "/queue/item/add", CommandName.QUEUE_ITEM_ADD, m.ItemAdd, m.ItemReply, "add an item to the queue"),
     _r("POST", "/queue/item/add/batch", CommandName.QUEUE_ITEM_ADD_BATCH, m.ItemAddBatch, m.ItemsReply, "add items, all or none"),
     _r("POST", "/queue/item/remove", CommandName.QUEUE_ITEM_REMOVE, m.ItemRemove, m.ItemReply, "remove an item"),
@@ -74,10 +68,7 @@ ROUTES = (
     _r("POST", "/queue/autostart", CommandName.QUEUE_AUTOSTART, m.QueueAutostart, m.Reply, "turn queue autostart on or off"),
     _r("POST", "/queue/mode/set", CommandName.QUEUE_MODE_SET, m.QueueModeSet, m.Reply, "loop mode, ignore failures"),
     # history
-    _r(
-        "GET", "/history/get", CommandName.HISTORY_GET, m.ReadRequest, m.HistoryGet, "finished items, oldest first",
-        cache_key="plan_history_uid",
-    ),
+    _r("GET", "/history/get", CommandName.HISTORY_GET, m.ReadRequest, m.HistoryGet, "finished items, oldest first"),
     _r("POST", "/history/clear", CommandName.HISTORY_CLEAR, m.HistoryClear, m.Reply, "clear or trim the history"),
     # environment
     _r("POST", "/environment/open", CommandName.ENVIRONMENT_OPEN, m.LockedRequest, m.Reply, "open the RunEngine environment"),
@@ -87,6 +78,8 @@ ROUTES = (
         "POST", "/environment/update", CommandName.ENVIRONMENT_UPDATE, m.EnvironmentUpdate, m.TaskReply,
         "describe the open environment's plans and devices again",
     ),
+    _r(("GET", "POST"), "/task/result", CommandName.TASK_RESULT, m.TaskRequest, m.TaskResult, "the result of a background task"),
+    _r(("GET", "POST"), "/task/status", CommandName.TASK_STATUS, m.TaskRequest, m.Reply, "running, completed or not_found"),
     _r(
         "POST", "/kernel/interrupt", CommandName.KERNEL_INTERRUPT, m.KernelInterrupt, m.Reply,
         "refused: queue-gui runs no IPython kernel (use re/pause)",
@@ -123,12 +116,11 @@ ROUTES = (
 )
 
 
-def api_router(manager, statuses):
-    """The ``/api`` routes bound to ``manager``; ``statuses`` (a ``StatusReplies``) answers ``status``."""
+def api_router(manager, published):
+    """The ``/api`` routes bound to ``manager``; ``published`` (a ``PublishedReplies``) answers the reads it can."""
     router = APIRouter(prefix="/api", tags=["api"], route_class=FastJSONRoute)
-    cache = EncodedReplies()
     for route in ROUTES:
-        endpoint = _endpoint(manager, route, cache if route.cache_key else None, statuses)
+        endpoint = _endpoint(manager, route, published)
         for method in route.methods:  # one operation per method keeps OpenAPI ids unique
             router.add_api_route(
                 route.path,
@@ -141,18 +133,17 @@ def api_router(manager, statuses):
     return router
 
 
-def _endpoint(manager, route, cache, statuses):
-    command, fixed, cache_key = route.command, route.fixed, route.cache_key
+def _endpoint(manager, route, published):
+    command, fixed = route.command, route.fixed
 
     async def endpoint(body: Optional[route.request] = Body(None)):
-        if command == "status":
-            published = statuses.response()
-            if published is not None:
-                return published
+        reply = published.for_command(command)
+        if reply is not None:
+            return reply
         # The fields as validated, not model_dump(): nested items are plain
         # dicts already (TypedDicts), and dumping a batch again cost 3 ms.
         params = {name: getattr(body, name) for name in body.model_fields_set - _IGNORED} if body is not None else {}
-        return await run_command(manager, command, {**params, **fixed}, cache, cache_key)
+        return await run_command(manager, command, {**params, **fixed})
 
     endpoint.__doc__ = f"Runs the manager command ``{command}``."
     return endpoint

@@ -15,7 +15,7 @@ from .. import __version__
 from .auth import ApiKeyAuth
 from .errors import CatchAll, on_http_error, on_invalid_request
 from .limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
-from .replies import StatusReplies
+from .replies import PublishedReplies
 
 
 def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES, store=None):
@@ -38,10 +38,10 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES, sto
 
     app = FastAPI(title="queue-gui", version=__version__, description="Queue and run bluesky plans.")
     app.state.manager = manager
-    # One status cache for '/', '/api/status' and '/api/ping': encoded once per change.
-    statuses = StatusReplies(manager)
-    app.include_router(seed_router(manager, statuses))
-    app.include_router(api_router(manager, statuses))
+    # Status, queue and history read from what the manager published, encoded once per change.
+    published = PublishedReplies(manager)
+    app.include_router(seed_router(manager, published))
+    app.include_router(api_router(manager, published))
     app.include_router(push_router(manager))
     if store is not None:
         app.include_router(data_router(store))

@@ -16,6 +16,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from ..wire import CommandName, EventKind
+
 #: A manager command that has not answered after this long is reported as a
 #: server-side timeout instead of hanging the client.
 COMMAND_TIMEOUT = 30.0
@@ -129,55 +131,72 @@ class FastJSONRoute(APIRoute):
         return fast_json_handler
 
 
-class EncodedReplies:
-    """The encoded body of a large read, reused while the data it shows is unchanged.
+class PublishedReplies:
+    """Reads answered from what the manager last published, each body encoded once per change.
 
-    ``queue/get`` of a thousand items spent nearly all of its server time
-    in ``json.dumps``. Its reply is a function of ``plan_queue_uid`` alone
-    (the manager gives the queue a new uid with every change, the running
-    item included), so the body is encoded once per uid, however many
-    clients poll it. Used on the server's event loop only.
-    """
-
-    def __init__(self):
-        self._bodies = {}  # command -> (uid, encoded body)
-
-    def response(self, command, key, reply):
-        uid = reply.get(key)
-        if reply.get("success") is not True or not isinstance(uid, str):
-            return JSONReply(reply)
-        cached = self._bodies.get(command)
-        if cached is None or cached[0] != uid:
-            cached = self._bodies[command] = (uid, JSONReply(reply).body)
-        return Response(cached[1], media_type="application/json")
-
-
-class StatusReplies:
-    """``status`` answered from the manager's latest published status, encoded once per change.
-
-    Clients poll the status several times a second; going through the
-    manager's inbox costs two thread hand-overs and waits behind whatever
-    command the manager is running (a batch of a thousand items takes tens
-    of milliseconds). The manager publishes its status before it answers
-    any command (see ``Manager.latest_status``), so this reply is the very
-    dict the ``status`` command would return, and never older than an
-    answer the client has already received. Used on the event loop only.
+    Clients poll the status several times a second, and ``queue/get`` of a
+    thousand items spent nearly all of its server time in encoding. Going
+    through the manager's inbox costs two thread hand-overs and waits
+    behind whatever command the manager is running (a batch of a thousand
+    items takes tens of milliseconds). The manager publishes its queue,
+    history and status before it answers any command (see
+    :mod:`queue_gui.manager.events`), so these replies are what the
+    commands would return, and never older than an answer the client has
+    already received. Used on the server's event loop only.
     """
 
     def __init__(self, manager):
         self._manager = manager
-        self._encoded = (None, b"")
+        self._bodies = {}  # read -> (the published payload, its encoded reply)
 
-    def response(self):
-        """The reply, or None while the manager has not published a status yet."""
-        status = self._manager.latest_status()
-        if status is None or self._manager.stopped:
+    def status(self):
+        """The ``status`` reply, or None while the manager has published none (ask it then)."""
+        return self._response("status", self._manager.latest_status(), lambda status: {"success": True, "msg": "", **status})
+
+    def queue(self):
+        """The ``queue_get`` reply, or None."""
+        return self._response("queue", self._manager.latest_event(EventKind.QUEUE), _queue_reply)
+
+    def queue_view(self):
+        """The seed route ``/queue_view``'s reply, or None."""
+        return self._response(
+            "queue_view", self._manager.latest_event(EventKind.QUEUE),
+            lambda event: {"success": True, "msg": "", "queue": event["items"]},
+        )
+
+    def history(self):
+        """The ``history_get`` reply, or None."""
+        return self._response(
+            "history", self._manager.latest_event(EventKind.HISTORY),
+            lambda event: {"success": True, "msg": "", "items": event["items"], "plan_history_uid": event["plan_history_uid"]},
+        )
+
+    def for_command(self, name):
+        """The published reply standing in for command ``name``, or None when it has none."""
+        read = _PUBLISHED_READS.get(name)
+        return read(self) if read is not None else None
+
+    def _response(self, read, source, build):
+        if source is None or self._manager.stopped:
             return None
-        source, body = self._encoded
-        if source is not status:
-            body = JSONReply({"success": True, "msg": "", **status}).body
-            self._encoded = (status, body)
-        return Response(body, media_type="application/json")
+        cached = self._bodies.get(read)
+        if cached is None or cached[0] is not source:
+            cached = self._bodies[read] = (source, JSONReply(build(source)).body)
+        return Response(cached[1], media_type="application/json")
+
+
+def _queue_reply(event):
+    return {
+        "success": True, "msg": "", "items": event["items"], "running_item": event["running_item"],
+        "plan_queue_uid": event["plan_queue_uid"],
+    }
+
+
+_PUBLISHED_READS = {
+    CommandName.STATUS: PublishedReplies.status,
+    CommandName.QUEUE_GET: PublishedReplies.queue,
+    CommandName.HISTORY_GET: PublishedReplies.history,
+}
 
 
 async def command_reply(manager, name, params=None):
@@ -197,13 +216,7 @@ async def command_reply(manager, name, params=None):
         return {"success": False, "msg": f"the manager did not answer '{name}' in time"}, 504
 
 
-async def run_command(manager, name, params=None, cache=None, cache_key=None):
-    """Run one manager command and answer with its reply.
-
-    With ``cache`` (an :class:`EncodedReplies`), the reply's body is reused
-    while its ``cache_key`` field (a ``*_uid``) keeps its value.
-    """
+async def run_command(manager, name, params=None):
+    """Run one manager command and answer with its reply."""
     reply, status_code = await command_reply(manager, name, params)
-    if cache is not None and status_code == 200:
-        return cache.response(name, cache_key, reply)
     return JSONReply(reply, status_code=status_code)

@@ -38,13 +38,13 @@ class OptionIn(BaseModel):
 _CONTINUE_COMMANDS = {"resume": CommandName.RE_RESUME, "abort": CommandName.RE_ABORT, "stop": CommandName.RE_STOP, "halt": CommandName.RE_HALT}
 
 
-def seed_router(manager, statuses):
+def seed_router(manager, published):
     """Routes of the seed demo bound to ``manager``."""
     router = APIRouter(tags=["seed"])
 
     @router.get("/", summary="status of the manager (same object as /api/status)")
     async def status():
-        return statuses.response() or await run_command(manager, CommandName.STATUS)
+        return published.status() or await run_command(manager, CommandName.STATUS)
 
     @router.post("/add_to_queue", summary="append a plan to the queue")
     async def add_to_queue(body: AddToQueueIn):
@@ -58,6 +58,9 @@ def seed_router(manager, statuses):
 
     @router.get("/queue_view", summary="the queue, in order")
     async def queue_view():
+        cached = published.queue_view()
+        if cached is not None:
+            return cached
         reply, status_code = await command_reply(manager, CommandName.QUEUE_GET)
         return JSONReply({"success": reply["success"], "msg": reply["msg"], "queue": reply.get("items", [])}, status_code)
 

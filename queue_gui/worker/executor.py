@@ -9,7 +9,6 @@ is safe from another thread.
 """
 
 import logging
-import sys
 import threading
 import time
 import traceback
@@ -80,22 +79,21 @@ class Executor:
 
         Devices can gain components once connected (ophyd-async devices
         built from PVI do), so the description taken at startup may be
-        incomplete; this one is sent as a new ``profile_loaded`` report.
+        incomplete. The end is reported either way (``described`` or
+        ``describe_failed``): the client is waiting on the task.
         """
         from .describe import describe_profile
 
         if self._profile is None:
             msg, _ = self._profile_error or ("no profile is loaded", "")
-            print(f"queue-gui: cannot update the environment: {msg}", file=sys.stderr)
+            self._send(message(Report.DESCRIBE_FAILED, task_uid=task_uid, msg=f"no profile to describe: {msg}", traceback=""))
             return
         try:
             description = describe_profile(self._profile)
         except Exception as error:
-            print(f"queue-gui: updating the environment failed: {_describe(error)}\n{traceback.format_exc()}",
-                  file=sys.stderr)
+            self._send(message(Report.DESCRIBE_FAILED, task_uid=task_uid, msg=_describe(error), traceback=traceback.format_exc()))
             return
-        self._send(message(Report.PROFILE_LOADED, description=description, profile_path=self._profile.path,
-                           task_uid=task_uid))
+        self._send(message(Report.DESCRIBED, description=description, task_uid=task_uid))
 
     def _create_run_engine(self, scan_id=None):
         from bluesky import RunEngine

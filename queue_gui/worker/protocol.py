@@ -37,6 +37,8 @@ class Report(str, enum.Enum):
     RUN_STOPPED = "run_stopped"  # run_uid, exit_status
     DOCUMENTS = "documents"  # docs: JSON text of [[name, doc], ...] (see worker.outbox)
     CONSOLE = "console"  # text
+    DESCRIBED = "described"  # task_uid, description: environment_update is done
+    DESCRIBE_FAILED = "describe_failed"  # task_uid, msg, traceback
 
 
 def message(kind, **fields):

@@ -138,3 +138,71 @@ def test_environment_update_describes_components_found_on_connect(tmp_path):
 def test_kernel_interrupt_says_there_is_no_ipython_kernel(engine):
     reply = engine.call("kernel_interrupt", interrupt_plan=True)
     assert reply["success"] is False and "IPython" in reply["msg"] and "re/pause" in reply["msg"]
+
+
+BROKEN_ON_CONNECT_PROFILE = textwrap.dedent(
+    '''
+    from bluesky.plans import count
+    from ophyd.sim import det1
+
+    class FlakyStage:
+        """Describes itself before the RunEngine exists, and breaks once connected."""
+
+        name = "stage"
+        broken = False
+
+        @property
+        def component_names(self):
+            if self.broken:
+                raise RuntimeError("the stage's controller stopped answering")
+            return ()
+
+        def read(self):
+            return {}
+
+        def describe(self):
+            return {}
+
+    stage = FlakyStage()
+
+    def configure_run_engine(RE):
+        stage.broken = True
+    '''
+)
+
+
+def _task_done(engine, task_uid, started_marker, timeout=30):
+    """Wait for the task's end the way REManagerAPI does: task_results_uid moves, then task_result."""
+    engine.watch.wait(lambda s: s["task_results_uid"] != started_marker, timeout, "the task's end")
+    return engine.ok("task_result", task_uid=task_uid)
+
+
+def test_environment_update_reports_its_own_end_through_task_result(tmp_path):
+    """Its outcome used to be a console line or a print on the worker's stderr; clients waiting on task_uid never learnt it."""
+    with manager_with_profile(tmp_path, DISCOVERED_STAGE_PROFILE) as (engine, profile):
+        engine.open_environment()
+        marker = engine.call("status")["task_results_uid"]
+        task_uid = engine.ok("environment_update")["task_uid"]
+        started = engine.call("status")["task_results_uid"]
+        status = engine.ok("task_status", task_uid=task_uid)["status"]
+        assert status in ("running", "completed")
+        result = _task_done(engine, task_uid, started) if status == "running" else engine.ok("task_result", task_uid=task_uid)
+        assert result["status"] == "completed" and result["result"]["success"] is True
+        assert result["result"]["time_stop"] >= result["result"]["time_start"]
+        assert engine.call("status")["task_results_uid"] != marker
+        assert engine.ok("task_status", task_uid="no-such-task")["status"] == "not_found"
+
+
+def test_a_failing_environment_update_is_a_failed_task_with_its_reason(tmp_path):
+    with manager_with_profile(tmp_path, BROKEN_ON_CONNECT_PROFILE) as (engine, profile):
+        engine.open_environment()
+        task_uid = engine.ok("environment_update")["task_uid"]
+        started = engine.call("status")["task_results_uid"]
+        if engine.ok("task_status", task_uid=task_uid)["status"] == "running":
+            _task_done(engine, task_uid, started)
+        result = engine.ok("task_result", task_uid=task_uid)
+        assert result["result"]["success"] is False
+        assert "stopped answering" in result["result"]["msg"] and "Traceback" in result["result"]["traceback"]
+        console = "".join(line["msg"] for line in engine.ok("console_output_update", last_msg_uid="ALL")["console_output_msgs"])
+        assert "updating the environment failed" in console and "stopped answering" in console
+        assert engine.call("status")["profile_state"] == "loaded", "the profile itself still counts as loaded"

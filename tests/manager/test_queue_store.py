@@ -7,7 +7,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from queue_gui.manager.queue_store import QueueStore, new_uids
+from queue_gui.manager.queue_store import QueueStore
+from queue_gui.manager.uids import new_uids
 
 
 def make_item(name="count"):

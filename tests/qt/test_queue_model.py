@@ -439,3 +439,86 @@ def test_move_selection_at_an_edge_sends_nothing(view, moves):
     assert moves == []
     with pytest.raises(ValueError):
         model.move_selection([first], "sideways")
+
+
+# ------------------------------------------------------------------ follow
+def queue_event(changes, items, running=None):
+    return {"changes": changes, "items": items, "running_item": running or {}}
+
+
+class RowSignals:
+    """Which of a model's structural signals fired, and how many rows they touched."""
+
+    def __init__(self, model):
+        self.fired = []
+        model.rowsInserted.connect(lambda parent, first, last: self.fired.append(("inserted", last - first + 1)))
+        model.rowsRemoved.connect(lambda parent, first, last: self.fired.append(("removed", last - first + 1)))
+        model.dataChanged.connect(lambda top, bottom, roles: self.fired.append(("changed", bottom.row() - top.row() + 1)))
+        model.layoutChanged.connect(lambda *args: self.fired.append(("layout", None)))
+        model.modelReset.connect(lambda: self.fired.append(("reset", None)))
+
+
+def rows(model):
+    return [model.uid_at(row) for row in range(model.rowCount())]
+
+
+def test_a_plan_starting_and_ending_touches_one_row_of_a_10000_item_queue(qapp):
+    """Two whole-queue diffs per plan made the GUI's cost per plan grow with the queue length."""
+    items = [plan(kwargs={"num": i}) for i in range(10_000)]
+    model = QueueModel()
+    view = QListView()
+    configure_queue_view(view)
+    view.setModel(model)
+    model.set_queue(items, None)
+    signals = RowSignals(model)
+    model.follow(queue_event([("start",)], items[1:], items[0]))
+    assert model.running_item() is items[0] and rows(model)[:2] == [items[0]["item_uid"], items[1]["item_uid"]]
+    model.follow(queue_event([("finish", False)], items[1:]))
+    assert model.running_item() is None and model.rowCount() == 9_999
+    assert signals.fired == [("changed", 1), ("removed", 1)], "no reset, no layout change, one row each"
+
+
+def test_following_changes_gives_the_rows_set_queue_would(qapp):
+    a, b, c, d, e = (plan(kwargs={"num": i}) for i in range(5))
+    model = QueueModel()
+    model.set_queue([a, b], None)
+    steps = [
+        ([("insert", 1, [c, d])], [a, c, d, b], None),
+        ([("remove", [0, 2])], [c, b], None),
+        ([("replace", 1, e)], [c, e], None),
+        ([("start",)], [e], c),
+        ([("finish", True)], [c, e], None),
+        ([("run", a)], [c, e], a),
+        ([("finish", False), ("clear",)], [], None),
+    ]
+    for changes, items, running in steps:
+        model.follow(queue_event(changes, items, running))
+        reference = QueueModel()
+        reference.set_queue(items, running)
+        assert rows(model) == rows(reference), changes
+        assert model.running_item() == reference.running_item()
+        assert [model.item_at(r) for r in range(model.rowCount())] == [reference.item_at(r) for r in range(reference.rowCount())]
+
+
+def test_a_change_that_does_not_fit_is_taken_whole(qapp):
+    a, b, c = plan(), plan(), plan()
+    model = QueueModel()
+    model.set_queue([a], None)
+    model.follow(queue_event([("remove", [5])], [b, c]))  # rows the model never had: take the queue whole
+    assert rows(model) == [b["item_uid"], c["item_uid"]]
+    model.follow(queue_event([("reset",)], [c], a))
+    assert rows(model) == [a["item_uid"], c["item_uid"]] and model.running_item() == a
+
+
+def test_a_move_keeps_the_selection(qapp):
+    """Moves are taken whole (set_queue's reorder), so the moved rows stay selected."""
+    items = [plan(kwargs={"num": i}) for i in range(5)]
+    model = QueueModel()
+    view = QListView()
+    configure_queue_view(view)
+    view.setModel(model)
+    model.set_queue(items, None)
+    view.selectionModel().select(model.index(3), QItemSelectionModel.Select)
+    moved = [items[3]] + items[:3] + items[4:]
+    model.follow(queue_event([("move", [3], 0)], moved))
+    assert [i.row() for i in view.selectionModel().selectedIndexes()] == [0]

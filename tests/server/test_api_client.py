@@ -81,7 +81,9 @@ def test_a_full_session(shared_service, client):
     # Updating the environment during a plan is for those who ask for it; Ctrl-C has no kernel to reach.
     with pytest.raises(RM.RequestFailedError, match="run_in_background=True"):
         RM.environment_update()
-    assert RM.environment_update(run_in_background=True)["task_uid"]
+    task_uid = RM.environment_update(run_in_background=True)["task_uid"]
+    RM.wait_for_completed_task(task_uid, timeout=WAIT)  # polls task_results_uid, then task/status
+    assert RM.task_result(task_uid)["result"]["success"] is True
     with pytest.raises(RM.RequestFailedError, match="no IPython kernel"):
         RM.kernel_interrupt(interrupt_plan=True)
     RM.re_resume()
