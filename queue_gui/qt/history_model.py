@@ -15,13 +15,7 @@ from qtpy.QtWidgets import QApplication, QStyle
 from queue_gui.wire import ExitStatus
 
 from .formatting import clock_time, history_tooltip, item_text
-
-#: The history item's dict (the queue item plus ``result``).
-ItemRole = Qt.UserRole + 1
-#: The item's ``item_uid`` (not unique in the history: a stopped plan runs again).
-UidRole = Qt.UserRole + 2
-#: The attempt's ``exit_status`` string.
-ExitStatusRole = Qt.UserRole + 3
+from .roles import ExitStatusRole, ItemRole, UidRole
 
 #: Text colour per exit status: dark enough to read on white and on a light
 #: selection, and told apart at a glance (green, red, orange, grey).

@@ -20,17 +20,9 @@ from qtpy.QtGui import QBrush, QColor, QFont
 from qtpy.QtWidgets import QAbstractItemView, QApplication, QStyle
 
 from .formatting import is_instruction, item_text, item_tooltip
+from .roles import IsRunningRole, ItemRole, ProgressRole, UidRole
 
 logger = logging.getLogger(__name__)
-
-#: The item's dict, as the manager sent it.
-ItemRole = Qt.UserRole + 1
-#: The item's ``item_uid``.
-UidRole = Qt.UserRole + 2
-#: True for the pinned running item (row 0).
-IsRunningRole = Qt.UserRole + 3
-#: ``(fraction or None, text)`` of the running item's progress, else None.
-ProgressRole = Qt.UserRole + 4
 
 MIME_TYPE = "application/x-queue-gui-item-uids"
 RUNNING_PREFIX = "Running: "

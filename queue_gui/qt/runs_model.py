@@ -11,8 +11,7 @@ from datetime import datetime
 from qtpy.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qtpy.QtGui import QBrush, QColor
 
-#: The run's index row (a dict).
-RunRole = Qt.UserRole + 1
+from .roles import RunRole
 
 COLUMNS = ("Scan", "Plan", "Sample", "Started", "Duration", "Status", "Events")
 

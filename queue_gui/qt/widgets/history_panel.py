@@ -1,7 +1,7 @@
 """Finished plans: the history list, the details of one attempt, and what to do with them.
 
 The panel renders a model it is given (``queue_gui.qt.history_model``, whose
-rows carry the history item dict at :data:`ITEM_ROLE`); ordering the rows is
+rows carry the history item dict at :data:`ItemRole`); ordering the rows is
 the model's job. Actions leave as signals, so the main window decides how to
 talk to the manager.
 """
@@ -30,10 +30,9 @@ from qtpy.QtWidgets import (
 
 from queue_gui.wire import ExitStatus
 
+from ..roles import ItemRole
 from .console import monospace_font
 
-#: The role at which a row exposes its history item (``history_model.ItemRole``).
-ITEM_ROLE = Qt.UserRole + 1
 
 _STATUS_COLORS = {
     ExitStatus.COMPLETED.value: "#2e7d32",
@@ -102,7 +101,7 @@ class HistoryPanel(QWidget):
     Parameters
     ----------
     model : QAbstractItemModel
-        Rows expose the history item dict at :data:`ITEM_ROLE`.
+        Rows expose the history item dict at :data:`ItemRole`.
     parent : QWidget, optional
 
     Attributes
@@ -187,7 +186,7 @@ class HistoryPanel(QWidget):
     def selected_items(self) -> list[dict]:
         """The selected history items in row order (as the model holds them)."""
         rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
-        items = (self.model.index(row, 0).data(ITEM_ROLE) for row in rows)
+        items = (self.model.index(row, 0).data(ItemRole) for row in rows)
         return [item for item in items if isinstance(item, dict)]
 
     def copy_selected_to_queue(self) -> None:
@@ -202,7 +201,7 @@ class HistoryPanel(QWidget):
     def select_item(self, item_uid: str) -> bool:
         """Select the newest attempt of the queue item ``item_uid``; False when the history has none."""
         for row in range(self.model.rowCount()):
-            item = self.model.index(row, 0).data(ITEM_ROLE)
+            item = self.model.index(row, 0).data(ItemRole)
             if isinstance(item, dict) and item.get("item_uid") == item_uid:
                 self.view.setCurrentIndex(self.model.index(row, 0))
                 self.view.scrollTo(self.model.index(row, 0))
@@ -232,7 +231,7 @@ class HistoryPanel(QWidget):
         rows = self.view.selectionModel().selectedRows()
         current = self.view.currentIndex()
         index = current if current.isValid() and current in rows else (rows[0] if rows else None)
-        item = index.data(ITEM_ROLE) if index is not None else None
+        item = index.data(ItemRole) if index is not None else None
         self.details.setHtml(item_details_html(item) if isinstance(item, dict) else _PLACEHOLDER)
         self.copy_button.setEnabled(bool(rows))
         self.runs_button.setEnabled(bool(self._selected_run_uids()))
