@@ -16,10 +16,17 @@ import json
 import logging
 
 from qtpy.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, Qt
-from qtpy.QtGui import QBrush, QColor, QFont
+from qtpy.QtGui import QBrush, QFont
 from qtpy.QtWidgets import QAbstractItemView, QApplication, QStyle
 
 from .formatting import is_instruction, item_text, item_tooltip
+from .look import (
+    INSTRUCTION_FOREGROUND,
+    PAUSED_BACKGROUND,
+    PAUSED_FOREGROUND,
+    RUNNING_BACKGROUND,
+    RUNNING_FOREGROUND,
+)
 from .roles import IsRunningRole, ItemRole, ProgressRole, UidRole
 
 logger = logging.getLogger(__name__)
@@ -31,12 +38,6 @@ MOVE_DIRECTIONS = ("up", "down", "top", "bottom")
 #: Beyond this many separate blocks of removed or inserted rows, ``set_queue``
 #: applies the new queue as one layout change (see ``QueueModel._relayout``).
 MAX_ROW_BLOCKS = 32
-
-RUNNING_FOREGROUND = QColor("#1b5e20")
-RUNNING_BACKGROUND = QColor("#dcedc8")
-PAUSED_FOREGROUND = QColor("#8a4b00")
-PAUSED_BACKGROUND = QColor("#ffe0b2")
-INSTRUCTION_FOREGROUND = QColor("#455a64")
 
 
 def configure_queue_view(view):

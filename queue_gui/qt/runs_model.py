@@ -11,19 +11,10 @@ from datetime import datetime
 from qtpy.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qtpy.QtGui import QBrush, QColor
 
+from .look import GREY, RUN_STATUS_LOOK
 from .roles import RunRole
 
 COLUMNS = ("Scan", "Plan", "Sample", "Started", "Duration", "Status", "Events")
-
-#: Text and colour per stop-document exit status; None is a run still open.
-STATUS_LOOK = {
-    "success": ("completed", QColor("#2e7d32")),
-    "abort": ("aborted", QColor("#e65100")),
-    "fail": ("failed", QColor("#c62828")),
-    "interrupted": ("interrupted", QColor("#757575")),
-    None: ("running", QColor("#1565c0")),
-}
-
 
 def started_text(timestamp):
     try:
@@ -45,8 +36,9 @@ def duration_text(run):
 
 
 def status_of(run):
-    text, color = STATUS_LOOK.get(run.get("exit_status"), (str(run.get("exit_status")), QColor("#757575")))
-    return text, color
+    """``(text, QColor)`` of a run's exit status; grey for one the table does not know."""
+    text, color = RUN_STATUS_LOOK.get(run.get("exit_status"), (str(run.get("exit_status")), GREY))
+    return text, QColor(color)
 
 
 class RunsModel(QAbstractTableModel):

@@ -28,19 +28,10 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from queue_gui.wire import ExitStatus
-
+from ..look import status_color
 from ..roles import ItemRole
 from .console import monospace_font
 
-
-_STATUS_COLORS = {
-    ExitStatus.COMPLETED.value: "#2e7d32",
-    ExitStatus.FAILED.value: "#c62828",
-    ExitStatus.STOPPED.value: "#ef6c00",
-    ExitStatus.ABORTED.value: "#ef6c00",
-    ExitStatus.HALTED.value: "#ef6c00",
-}
 _PLACEHOLDER = "<p style='color: gray'>Select a finished plan to see how it ended.</p>"
 
 
@@ -68,7 +59,7 @@ def item_details_html(item: dict) -> str:
     """Everything the history knows about one attempt, as HTML for a text browser."""
     result = item.get("result") or {}
     status = str(result.get("exit_status", "unknown"))
-    color = _STATUS_COLORS.get(status, "gray")
+    color = status_color(status)
     start, stop = result.get("time_start"), result.get("time_stop")
     timed = isinstance(start, (int, float)) and isinstance(stop, (int, float))
     took = f"  ({stop - start:.3g} s)" if timed else ""

@@ -33,8 +33,8 @@ from queue_gui.manager.validation import signature_from_description
 from queue_gui.plan_args import pattern_hint
 from queue_gui.wire import ItemType
 
+from ..look import ERROR_COLOR
 from .plan_fields import (
-    _ERROR_COLOR,
     _P,
     EMPTY,
     ArgsField,
@@ -110,7 +110,7 @@ class PlanEditor(QWidget):
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.error_label.setStyleSheet(f"color: {_ERROR_COLOR};")
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error_label.hide()
         self.add_button = QPushButton("Add to queue", self)
         self.update_button = QPushButton("Update", self)

@@ -27,6 +27,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from ..look import ERROR_COLOR
+
 #: A field left empty (so that ``None`` typed by the user stays a value).
 EMPTY = object()
 
@@ -34,7 +36,6 @@ _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
 _LIST_WORDS = ("Sequence", "list", "Iterable", "tuple", "Collection")
 _NUMBER = re.compile(r"\b(int|float)\b")
-_ERROR_COLOR = "#c62828"
 
 
 # ----------------------------------------------------------------- values
@@ -165,7 +166,7 @@ class Field(QWidget):
         self.required = "default" not in param and kind not in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD)
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {_ERROR_COLOR};")
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error_label.hide()
         # Rows never take the form's spare height: a tall device list would
         # otherwise float in the middle of a stretched row.
@@ -193,7 +194,7 @@ class Field(QWidget):
         self.error_label.setText(msg)
         self.error_label.setVisible(bool(msg))
         selector = self.editor.metaObject().className()
-        self.editor.setStyleSheet(f"{selector} {{ border: 1px solid {_ERROR_COLOR}; }}" if msg else "")
+        self.editor.setStyleSheet(f"{selector} {{ border: 1px solid {ERROR_COLOR}; }}" if msg else "")
 
     def error(self) -> str:
         return self.error_label.text()
