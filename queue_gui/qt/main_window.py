@@ -27,6 +27,7 @@ from qtpy.QtWidgets import (
 )
 
 from .actions import ControlActions
+from .dialogs import ask_yes_no
 from .failure import describe_failure
 from .history_model import HistoryModel
 from .lock_key import LockKeyControl
@@ -46,12 +47,6 @@ QUEUE_FILE_FORMAT = "queue-gui queue"
 QUEUE_FILE_VERSION = 1
 
 
-def ask(parent, title, text):
-    """A yes/no question; the default answer is No."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-    return answer == QMessageBox.Yes
-
-
 class MainWindow(QMainWindow):
     """The desktop window of queue-gui.
 
@@ -68,7 +63,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.bridge = bridge
         self.server_url = server_url
-        self.confirm = lambda title, text: ask(self, title, text)
+        self.confirm = lambda title, text: ask_yes_no(self, title, text)
         self._settings = settings if settings is not None else QSettings("queue-gui", "queue-gui")
         self.setWindowTitle("queue-gui")
         self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text), report=self._report)

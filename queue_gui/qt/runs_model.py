@@ -6,22 +6,14 @@ replaced as a whole when the list changes (a few hundred rows, which Qt
 lays out in a millisecond).
 """
 
-from datetime import datetime
-
 from qtpy.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qtpy.QtGui import QBrush, QColor
 
+from .formatting import date_time_text
 from .look import GREY, RUN_STATUS_LOOK
 from .roles import RunRole
 
 COLUMNS = ("Scan", "Plan", "Sample", "Started", "Duration", "Status", "Events")
-
-def started_text(timestamp):
-    try:
-        return datetime.fromtimestamp(float(timestamp)).strftime("%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError, OverflowError, OSError):
-        return ""
-
 
 def duration_text(run):
     start, stop = run.get("time_start"), run.get("time_stop")
@@ -100,7 +92,7 @@ class RunsModel(QAbstractTableModel):
         if column == "Plan":
             return str(run.get("plan_name") or "")
         if column == "Started":
-            return started_text(run.get("time_start"))
+            return date_time_text(run.get("time_start"))
         if column == "Duration":
             return duration_text(run)
         if column == "Status":

@@ -13,6 +13,7 @@ import pytest
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
 
+from queue_gui.qt.formatting import item_text
 from queue_gui.qt.history_model import HistoryModel
 from queue_gui.qt.widgets.history_panel import HistoryPanel
 
@@ -48,6 +49,14 @@ def panel(qtbot):
 def select(panel, row):
     panel.view.setCurrentIndex(panel.model.index(row, 0))
     return panel.details.toHtml()
+
+
+def test_the_details_spell_the_call_as_the_row_does(panel):
+    row_text = panel.model.index(0, 0).data(Qt.DisplayRole)
+    call = item_text(panel.model.item_at(0))
+    assert call in row_text and "motor," in call  # the device bare, as in the queue
+    select(panel, 0)
+    assert call in panel.details.toPlainText()
 
 
 def test_an_exit_status_has_one_colour_in_the_row_and_in_the_details(panel):

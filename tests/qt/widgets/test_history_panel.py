@@ -6,8 +6,9 @@ import pytest
 from qtpy.QtCore import QItemSelectionModel, Qt
 from qtpy.QtGui import QStandardItem, QStandardItemModel
 
+from queue_gui.qt.formatting import call_text
 from queue_gui.qt.roles import ItemRole
-from queue_gui.qt.widgets.history_panel import HistoryPanel, format_call
+from queue_gui.qt.widgets.history_panel import HistoryPanel
 
 TRACEBACK = 'Traceback (most recent call last):\n  File "plan.py", line 3, in count\nValueError: detector saturated\n'
 STARTED = time.mktime((2024, 5, 6, 14, 30, 5, 0, 0, -1))
@@ -48,7 +49,7 @@ ITEMS = [
 def make_model(items):
     model = QStandardItemModel()
     for item in items:
-        row = QStandardItem(f"{format_call(item)}  {item['result']['exit_status']}")
+        row = QStandardItem(f"{call_text(item)}  {item['result']['exit_status']}")
         row.setData(item, ItemRole)
         model.appendRow(row)
     return model
