@@ -29,7 +29,8 @@ def write(path, content):
 def test_a_written_queue_reads_back_as_submissions_in_order(tmp_path):
     path = str(tmp_path / "queue.json")
     assert write_queue(path, QUEUE) == 3
-    saved = json.loads(open(path).read())
+    with open(path) as file:
+        saved = json.load(file)
     assert saved["format"] == QUEUE_FILE_FORMAT and saved["version"] == QUEUE_FILE_VERSION
     assert all("item_uid" not in item for item in saved["items"])
     assert read_queue(path) == [as_submission(item) for item in QUEUE]
