@@ -11,6 +11,7 @@ import os
 import threading
 
 from .data_dir import ConfigurationError, DataDirLock, check_database
+from .defaults import DEFAULT_HOST, DEFAULT_PORT
 from .manager.manager import DATABASE_NAME, Manager
 from .manager.profile_state import DEFAULT_PROFILE_TIMEOUT
 from .server.app import create_app
@@ -44,7 +45,7 @@ class Service:
         Seconds the profile may take to load (``--profile-timeout``).
     """
 
-    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None,
+    def __init__(self, data_dir, profile_path=None, host=DEFAULT_HOST, port=DEFAULT_PORT, api_key=None,
                  *, tiled_uri=None, tiled_api_key=None, profile_timeout=DEFAULT_PROFILE_TIMEOUT):
         if profile_path is not None and not os.path.isfile(profile_path):
             raise ConfigurationError(f"the profile {profile_path} does not exist")

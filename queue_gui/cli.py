@@ -11,8 +11,8 @@ import threading
 import platformdirs
 
 from . import __version__
+from .defaults import DEFAULT_HOST, DEFAULT_PORT
 
-DEFAULT_PORT = 60610
 API_KEY_VARIABLE = "QUEUE_GUI_API_KEY"
 TILED_API_KEY_VARIABLE = "QUEUE_GUI_TILED_API_KEY"
 
@@ -27,7 +27,7 @@ def build_parser():
         description="Queue and run bluesky plans: a desktop window and an HTTP API over one queue.",
     )
     parser.add_argument("--headless", action="store_true", help="run the manager and HTTP server without a window")
-    parser.add_argument("--host", default="127.0.0.1", help="address of the HTTP server (default: 127.0.0.1)")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address of the HTTP server (default: {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port of the HTTP server (default: {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument(
         "--data-dir",

@@ -18,6 +18,7 @@ import socket
 import sys
 
 from .data_dir import ConfigurationError
+from .defaults import DEFAULT_HOST, DEFAULT_PORT
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Desktop:
     service, thread, bridge, window
     """
 
-    def __init__(self, data_dir, profile_path=None, host="127.0.0.1", port=60610, api_key=None, *,
+    def __init__(self, data_dir, profile_path=None, host=DEFAULT_HOST, port=DEFAULT_PORT, api_key=None, *,
                  tiled_uri=None, tiled_api_key=None, profile_timeout=60.0, settings=None, bridge_class=None):
         from .app import Service
         from .qt.bridge import ManagerBridge

@@ -21,6 +21,9 @@ assert not forbidden, forbidden
         ("queue_gui.app", ("qtpy", "PyQt5", "bluesky", "ophyd")),
         ("queue_gui.cli", ("qtpy", "PyQt5", "bluesky", "ophyd")),
         ("queue_gui.worker.main", ("qtpy", "PyQt5")),
+        # What the plan editor computes, shared with the manager: plain Python.
+        ("queue_gui.plan_parameters", ("qtpy", "PyQt5", "bluesky", "ophyd")),
+        ("queue_gui.queue_file", ("qtpy", "PyQt5", "bluesky", "ophyd")),
         # The run store lives in the manager's process; tiled is imported only once a run is sent.
         ("queue_gui.store", ("qtpy", "PyQt5", "bluesky", "ophyd", "tiled", "bluesky_tiled_plugins", "pandas", "dask")),
         # The plot model: no Qt, no bluesky, and none of what bluesky-widgets' live views pull in.

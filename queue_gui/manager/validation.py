@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from queue_gui.plan_args import args_problem
+from queue_gui.plan_parameters import described_kind, param_kind
 from queue_gui.wire import QUEUE_STOP_INSTRUCTION, ItemType
 
 logger = logging.getLogger(__name__)
@@ -53,18 +54,6 @@ _ITEM_TYPES = frozenset(kind.value for kind in ItemType)
 KNOWN_INSTRUCTIONS = (QUEUE_STOP_INSTRUCTION,)
 
 _JSON_HINT = "str, number, bool, null, list, or object with string keys"
-
-#: inspect.Parameter kinds by the integer value the description carries.
-_KINDS = {
-    int(kind): kind
-    for kind in (
-        inspect.Parameter.POSITIONAL_ONLY,
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        inspect.Parameter.VAR_POSITIONAL,
-        inspect.Parameter.KEYWORD_ONLY,
-        inspect.Parameter.VAR_KEYWORD,
-    )
-}
 
 
 class ItemInvalid(ValueError):
@@ -200,11 +189,9 @@ def signature_from_description(plan_desc: dict[str, Any]) -> inspect.Signature:
     """
     parameters = []
     for param in plan_desc.get("parameters", []):
-        try:
-            kind = _KINDS[int(param["kind"]["value"])]
-        except (KeyError, TypeError, ValueError):
+        if described_kind(param) is None:
             logger.warning("parameter %r has no usable kind; assuming positional or keyword", param)
-            kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        kind = param_kind(param)
         default = param["default"] if "default" in param else inspect.Parameter.empty
         parameters.append(inspect.Parameter(param["name"], kind, default=default))
     return inspect.Signature(parameters)

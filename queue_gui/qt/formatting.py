@@ -53,16 +53,23 @@ def is_instruction(item):
     return item.get("item_type") == ItemType.INSTRUCTION.value
 
 
-def item_text(item):
-    """One line for a list row, e.g. ``scan(['det1', 'det2'], motor, -1, 1, 10, num=3)``.
+def call_text(item):
+    """The whole call, e.g. ``scan(['det1', 'det2'], motor, -1, 1, 10, num=3)``, however long.
 
-    Instructions read ``queue_stop (instruction)`` so that they stand out
-    from plans even without their icon.
+    The one spelling of a plan everywhere it is shown: a list row is this
+    text cut to :data:`MAX_LINE_CHARS`, the details of an attempt show it
+    whole. Instructions read ``queue_stop (instruction)`` so that they stand
+    out from plans even without their icon.
     """
     name = item.get("name", "?")
     if is_instruction(item):
         return f"{name} (instruction)"
-    return _shorten(f"{name}({', '.join(_parameters(item))})", MAX_LINE_CHARS)
+    return f"{name}({', '.join(_parameters(item))})"
+
+
+def item_text(item):
+    """One line for a list row: :func:`call_text`, cut with an ellipsis when it is too long."""
+    return _shorten(call_text(item), MAX_LINE_CHARS)
 
 
 def _row(label, value):
@@ -101,32 +108,56 @@ def clock_time(timestamp):
     return datetime.fromtimestamp(timestamp).strftime("%H:%M:%S")
 
 
-def _date_time(timestamp):
-    if not isinstance(timestamp, (int, float)) or timestamp <= 0:
-        return "unknown"
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+def date_time_text(timestamp, unknown=""):
+    """``YYYY-MM-DD HH:MM:SS`` in local time; ``unknown`` when there is no usable time.
+
+    Accepts a number or a numeric string (the run index stores floats, a
+    history record numbers); zero, negative or unreadable times are unknown.
+    """
+    try:
+        seconds = float(timestamp)
+        if not seconds > 0:
+            return unknown
+        return datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return unknown
+
+
+def _joined(values):
+    return ", ".join(map(str, values)) if values else "none"
+
+
+def result_facts(result):
+    """``(label, text)`` pairs saying how a run attempt ended, in the order they are shown.
+
+    The exit status, run uids, scan ids, start and stop times (the stop with
+    the duration): the history's tooltip and its details pane both list
+    these, so both say them alike. A missing time reads ``unknown``.
+    """
+    result = result or {}
+    start, stop = result.get("time_start"), result.get("time_stop")
+    stopped = date_time_text(stop, "unknown")
+    if isinstance(start, (int, float)) and isinstance(stop, (int, float)) and stop >= start > 0:
+        stopped += f" (took {stop - start:.1f} s)"
+    return [
+        ("Exit status", str(result.get("exit_status") or "unknown")),
+        ("Run UIDs", _joined(result.get("run_uids") or [])),
+        ("Scan IDs", _joined(result.get("scan_ids") or [])),
+        ("Started", date_time_text(start, "unknown")),
+        ("Stopped", stopped),
+    ]
 
 
 def result_summary(result):
     """Plain-text lines describing how a run attempt ended.
 
-    Gives the exit status, the message, run uids, scan ids, start and stop
-    times with the duration, and the tail of the traceback when there is one.
+    The :func:`result_facts` one a line, the message after the exit status,
+    and the tail of the traceback when there is one.
     """
     result = result or {}
-    lines = [f"Exit status: {result.get('exit_status', 'unknown')}"]
+    lines = [f"{label}: {text}" for label, text in result_facts(result)]
     if result.get("msg"):
-        lines.append(f"Message: {result['msg']}")
-    run_uids = result.get("run_uids") or []
-    lines.append(f"Run UIDs: {', '.join(map(str, run_uids)) if run_uids else 'none'}")
-    scan_ids = result.get("scan_ids") or []
-    lines.append(f"Scan IDs: {', '.join(map(str, scan_ids)) if scan_ids else 'none'}")
-    start, stop = result.get("time_start"), result.get("time_stop")
-    lines.append(f"Started: {_date_time(start)}")
-    stopped = f"Stopped: {_date_time(stop)}"
-    if isinstance(start, (int, float)) and isinstance(stop, (int, float)) and stop >= start > 0:
-        stopped += f" (took {stop - start:.1f} s)"
-    lines.append(stopped)
+        lines.insert(1, f"Message: {result['msg']}")
     traceback = (result.get("traceback") or "").strip()
     if traceback:
         lines.append("Traceback (last lines):")

@@ -15,24 +15,9 @@ from qtpy.QtWidgets import QApplication, QStyle
 from queue_gui.wire import ExitStatus
 
 from .formatting import clock_time, history_tooltip, item_text
+from .look import status_color
+from .roles import ExitStatusRole, ItemRole, UidRole
 
-#: The history item's dict (the queue item plus ``result``).
-ItemRole = Qt.UserRole + 1
-#: The item's ``item_uid`` (not unique in the history: a stopped plan runs again).
-UidRole = Qt.UserRole + 2
-#: The attempt's ``exit_status`` string.
-ExitStatusRole = Qt.UserRole + 3
-
-#: Text colour per exit status: dark enough to read on white and on a light
-#: selection, and told apart at a glance (green, red, orange, grey).
-STATUS_COLORS = {
-    ExitStatus.COMPLETED.value: QColor("#2e7d32"),
-    ExitStatus.FAILED.value: QColor("#c62828"),
-    ExitStatus.STOPPED.value: QColor("#e65100"),
-    ExitStatus.ABORTED.value: QColor("#e65100"),
-    ExitStatus.HALTED.value: QColor("#e65100"),
-    ExitStatus.UNKNOWN.value: QColor("#757575"),
-}
 STATUS_ICONS = {
     ExitStatus.COMPLETED.value: QStyle.SP_DialogApplyButton,
     ExitStatus.FAILED.value: QStyle.SP_MessageBoxCritical,
@@ -147,7 +132,7 @@ class HistoryModel(QAbstractListModel):
         if role == Qt.ToolTipRole:
             return history_tooltip(item)
         if role == Qt.ForegroundRole:
-            return QBrush(STATUS_COLORS.get(exit_status(item), STATUS_COLORS[ExitStatus.UNKNOWN.value]))
+            return QBrush(QColor(status_color(exit_status(item))))
         if role == Qt.DecorationRole:
             return self._icon(exit_status(item))
         if role == ItemRole:

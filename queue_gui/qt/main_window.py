@@ -7,7 +7,6 @@ answer. Refusals are shown where the gesture happened (the plan editor, the
 status bar) and in the console.
 """
 
-import json
 import logging
 
 from qtpy.QtCore import QSettings, Qt
@@ -27,6 +26,7 @@ from qtpy.QtWidgets import (
 )
 
 from .actions import ControlActions
+from .dialogs import ask_yes_no
 from .failure import describe_failure
 from .history_model import HistoryModel
 from .lock_key import LockKeyControl
@@ -38,19 +38,10 @@ from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
 from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
+from ..queue_file import QUEUE_FILE_FILTER, QueueFileError, as_submission, read_queue, write_queue
 from ..wire import CommandName
 
 logger = logging.getLogger(__name__)
-
-QUEUE_FILE_FORMAT = "queue-gui queue"
-QUEUE_FILE_VERSION = 1
-
-
-def ask(parent, title, text):
-    """A yes/no question; the default answer is No."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-    return answer == QMessageBox.Yes
-
 
 class MainWindow(QMainWindow):
     """The desktop window of queue-gui.
@@ -68,7 +59,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.bridge = bridge
         self.server_url = server_url
-        self.confirm = lambda title, text: ask(self, title, text)
+        self.confirm = lambda title, text: ask_yes_no(self, title, text)
         self._settings = settings if settings is not None else QSettings("queue-gui", "queue-gui")
         self.setWindowTitle("queue-gui")
         self.controls = ControlActions(bridge, self, lambda title, text: self.confirm(title, text), report=self._report)
@@ -395,7 +386,7 @@ class MainWindow(QMainWindow):
         uids = self.selected_uids()
         if not uids:
             return
-        items = [_strip(self.queue_model.item_at(self.queue_model.row_of(uid))) for uid in uids]
+        items = [as_submission(self.queue_model.item_at(self.queue_model.row_of(uid))) for uid in uids]
         self.bridge.request(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": items, "after_uid": uids[-1]}, on_reply=self._report)
 
     def _slot_insert_stop(self):
@@ -433,34 +424,34 @@ class MainWindow(QMainWindow):
             self.plan_editor.show_error(reply.get("msg", ""))
 
     def _slot_copy_to_queue(self, items):
-        self.bridge.request(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": [_strip(i) for i in items]}, on_reply=self._report)
+        self.bridge.request(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": [as_submission(i) for i in items]}, on_reply=self._report)
 
     # ------------------------------------------------------------ files
+    # The file format is queue_gui.queue_file's; here are only the dialogs.
     def _slot_save_queue(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Save queue", "queue.json", "Queue files (*.json)")
+        path, _ = QFileDialog.getSaveFileName(self, "Save queue", "queue.json", QUEUE_FILE_FILTER)
         if path:
             self.save_queue(path)
 
     def save_queue(self, path):
-        items = [_strip(item) for item in self.queue_model.queue_items()]
-        with open(path, "w") as file:
-            json.dump({"format": QUEUE_FILE_FORMAT, "version": QUEUE_FILE_VERSION, "items": items}, file, indent=2)
-        self.statusBar().showMessage(f"Saved {len(items)} items to {path}", 5000)
+        """Write the queued items (not the running one) to the queue file ``path``."""
+        try:
+            count = write_queue(path, self.queue_model.queue_items())
+        except OSError as error:
+            QMessageBox.warning(self, "Save queue", f"Cannot write {path}:\n{error}")
+            return
+        self.statusBar().showMessage(f"Saved {count} items to {path}", 5000)
 
     def _slot_load_queue(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Load queue", "", "Queue files (*.json)")
+        path, _ = QFileDialog.getOpenFileName(self, "Load queue", "", QUEUE_FILE_FILTER)
         if path:
             self.load_queue(path)
 
     def load_queue(self, path):
         """Append the items of a saved queue; all or nothing, refusals listed."""
         try:
-            with open(path) as file:
-                content = json.load(file)
-            items = content["items"] if isinstance(content, dict) else content
-            if not isinstance(items, list):
-                raise ValueError("the file holds no list of items")
-        except (OSError, ValueError, KeyError) as error:
+            items = read_queue(path)
+        except QueueFileError as error:
             QMessageBox.warning(self, "Load queue", f"Cannot read {path}:\n{error}")
             return
         self.bridge.request(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": items}, on_reply=self._loaded_reply)
@@ -521,8 +512,3 @@ def default_size():
         return 1280, 800
     available = screen.availableGeometry()
     return min(1600, max(1100, int(available.width() * 0.92))), min(1000, max(700, int(available.height() * 0.92)))
-
-
-def _strip(item):
-    """An item as a new submission: without uid and result."""
-    return {k: v for k, v in item.items() if k not in ("item_uid", "result")}

@@ -17,22 +17,21 @@ import json
 import logging
 
 from qtpy.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, Qt
-from qtpy.QtGui import QBrush, QColor, QFont
+from qtpy.QtGui import QBrush, QFont
 from qtpy.QtWidgets import QAbstractItemView, QApplication, QStyle
 
 from ..queue_rows import drop_destination, index_items, is_noop, move_destination, new_runs, row_blocks
 from .formatting import is_instruction, item_text, item_tooltip
+from .look import (
+    INSTRUCTION_FOREGROUND,
+    PAUSED_BACKGROUND,
+    PAUSED_FOREGROUND,
+    RUNNING_BACKGROUND,
+    RUNNING_FOREGROUND,
+)
+from .roles import IsRunningRole, ItemRole, ProgressRole, UidRole
 
 logger = logging.getLogger(__name__)
-
-#: The item's dict, as the manager sent it.
-ItemRole = Qt.UserRole + 1
-#: The item's ``item_uid``.
-UidRole = Qt.UserRole + 2
-#: True for the pinned running item (row 0).
-IsRunningRole = Qt.UserRole + 3
-#: ``(fraction or None, text)`` of the running item's progress, else None.
-ProgressRole = Qt.UserRole + 4
 
 MIME_TYPE = "application/x-queue-gui-item-uids"
 RUNNING_PREFIX = "Running: "
@@ -44,12 +43,6 @@ MAX_FOLLOWED_CHANGES = 64
 #: Beyond this many separate blocks of removed or inserted rows, ``set_queue``
 #: applies the new queue as one layout change (see ``QueueModel._relayout``).
 MAX_ROW_BLOCKS = 32
-
-RUNNING_FOREGROUND = QColor("#1b5e20")
-RUNNING_BACKGROUND = QColor("#dcedc8")
-PAUSED_FOREGROUND = QColor("#8a4b00")
-PAUSED_BACKGROUND = QColor("#ffe0b2")
-INSTRUCTION_FOREGROUND = QColor("#455a64")
 
 
 def configure_queue_view(view):

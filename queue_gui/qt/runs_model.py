@@ -6,32 +6,14 @@ replaced as a whole when the list changes (a few hundred rows, which Qt
 lays out in a millisecond).
 """
 
-from datetime import datetime
-
 from qtpy.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qtpy.QtGui import QBrush, QColor
 
-#: The run's index row (a dict).
-RunRole = Qt.UserRole + 1
+from .formatting import date_time_text
+from .look import GREY, RUN_STATUS_LOOK
+from .roles import RunRole
 
 COLUMNS = ("Scan", "Plan", "Sample", "Started", "Duration", "Status", "Events")
-
-#: Text and colour per stop-document exit status; None is a run still open.
-STATUS_LOOK = {
-    "success": ("completed", QColor("#2e7d32")),
-    "abort": ("aborted", QColor("#e65100")),
-    "fail": ("failed", QColor("#c62828")),
-    "interrupted": ("interrupted", QColor("#757575")),
-    None: ("running", QColor("#1565c0")),
-}
-
-
-def started_text(timestamp):
-    try:
-        return datetime.fromtimestamp(float(timestamp)).strftime("%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError, OverflowError, OSError):
-        return ""
-
 
 def duration_text(run):
     start, stop = run.get("time_start"), run.get("time_stop")
@@ -46,8 +28,9 @@ def duration_text(run):
 
 
 def status_of(run):
-    text, color = STATUS_LOOK.get(run.get("exit_status"), (str(run.get("exit_status")), QColor("#757575")))
-    return text, color
+    """``(text, QColor)`` of a run's exit status; grey for one the table does not know."""
+    text, color = RUN_STATUS_LOOK.get(run.get("exit_status"), (str(run.get("exit_status")), GREY))
+    return text, QColor(color)
 
 
 class RunsModel(QAbstractTableModel):
@@ -109,7 +92,7 @@ class RunsModel(QAbstractTableModel):
         if column == "Plan":
             return str(run.get("plan_name") or "")
         if column == "Started":
-            return started_text(run.get("time_start"))
+            return date_time_text(run.get("time_start"))
         if column == "Duration":
             return duration_text(run)
         if column == "Status":

@@ -12,6 +12,8 @@ import threading
 
 import uvicorn
 
+from ..defaults import DEFAULT_HOST, DEFAULT_PORT
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,7 +28,7 @@ class ServerThread:
         0 picks a free port; read it back from :attr:`port`.
     """
 
-    def __init__(self, app, host="127.0.0.1", port=60610):
+    def __init__(self, app, host=DEFAULT_HOST, port=DEFAULT_PORT):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # proto=IPPROTO_TCP, not 0: accepted sockets inherit it, and asyncio
         # sets TCP_NODELAY only on sockets that say they are TCP. Without it

@@ -1,7 +1,7 @@
 """Finished plans: the history list, the details of one attempt, and what to do with them.
 
 The panel renders a model it is given (``queue_gui.qt.history_model``, whose
-rows carry the history item dict at :data:`ITEM_ROLE`); ordering the rows is
+rows carry the history item dict at :data:`ItemRole`); ordering the rows is
 the model's job. Actions leave as signals, so the main window decides how to
 talk to the manager.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import html
-from datetime import datetime
 from typing import Callable
 
 from qtpy.QtCore import Qt, Signal
@@ -20,7 +19,6 @@ from qtpy.QtWidgets import (
     QAction,
     QHBoxLayout,
     QListView,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -28,64 +26,34 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from queue_gui.wire import ExitStatus
-
+from ..dialogs import ask_yes_no
+from ..formatting import call_text, result_facts
+from ..look import status_color
+from ..roles import ItemRole
 from .console import monospace_font
 
-#: The role at which a row exposes its history item (``history_model.ItemRole``).
-ITEM_ROLE = Qt.UserRole + 1
-
-_STATUS_COLORS = {
-    ExitStatus.COMPLETED.value: "#2e7d32",
-    ExitStatus.FAILED.value: "#c62828",
-    ExitStatus.STOPPED.value: "#ef6c00",
-    ExitStatus.ABORTED.value: "#ef6c00",
-    ExitStatus.HALTED.value: "#ef6c00",
-}
 _PLACEHOLDER = "<p style='color: gray'>Select a finished plan to see how it ended.</p>"
 
 
-def ask_question(parent: QWidget, title: str, text: str) -> bool:
-    """Ask a yes/no question in a modal box; "No" is the default answer."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-    return answer == QMessageBox.Yes
-
-
-def format_call(item: dict) -> str:
-    """The item as the Python call a user would recognise: ``count(['det1'], num=3)``."""
-    parts = [repr(arg) for arg in item.get("args") or []]
-    parts += [f"{key}={value!r}" for key, value in (item.get("kwargs") or {}).items()]
-    return f"{item.get('name', '?')}({', '.join(parts)})"
-
-
-def _local_time(timestamp) -> str:
-    try:
-        return datetime.fromtimestamp(float(timestamp)).strftime("%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError, OverflowError, OSError):
-        return ""
-
-
 def item_details_html(item: dict) -> str:
-    """Everything the history knows about one attempt, as HTML for a text browser."""
+    """Everything the history knows about one attempt, as HTML for a text browser.
+
+    The call and the facts of the result are spelled as the history's rows
+    and tooltips spell them (:mod:`queue_gui.qt.formatting`).
+    """
     result = item.get("result") or {}
-    status = str(result.get("exit_status", "unknown"))
-    color = _STATUS_COLORS.get(status, "gray")
-    start, stop = result.get("time_start"), result.get("time_stop")
-    timed = isinstance(start, (int, float)) and isinstance(stop, (int, float))
-    took = f"  ({stop - start:.3g} s)" if timed else ""
-    rows = [
-        ("Exit status", f"<b style='color: {color}'>{html.escape(status)}</b>"),
-        ("Run uids", "<br>".join(html.escape(str(uid)) for uid in result.get("run_uids") or []) or "none"),
-        ("Scan ids", ", ".join(str(i) for i in result.get("scan_ids") or []) or "none"),
-        ("Started", _local_time(start)),
-        ("Stopped", _local_time(stop) + took),
+    facts = result_facts(result)
+    rows = [(label, html.escape(text)) for label, text in facts]
+    label, status = facts[0]  # the exit status, in its colour
+    rows[0] = (label, f"<b style='color: {status_color(status)}'>{html.escape(status)}</b>")
+    rows += [
         ("Submitted by", html.escape(f"{item.get('user', '')} ({item.get('user_group', '')})")),
         ("Item uid", html.escape(str(item.get("item_uid", "")))),
     ]
     table = "".join(f"<tr><td><b>{name}</b></td><td>{value}</td></tr>" for name, value in rows)
     mono = html.escape(QFontInfo(monospace_font()).family())
     parts = [
-        f"<p style='font-family: \"{mono}\"'><b>{html.escape(format_call(item))}</b></p>",
+        f"<p style='font-family: \"{mono}\"'><b>{html.escape(call_text(item))}</b></p>",
         f"<table cellspacing='0' cellpadding='2'>{table}</table>",
     ]
     if result.get("msg"):
@@ -102,14 +70,14 @@ class HistoryPanel(QWidget):
     Parameters
     ----------
     model : QAbstractItemModel
-        Rows expose the history item dict at :data:`ITEM_ROLE`.
+        Rows expose the history item dict at :data:`ItemRole`.
     parent : QWidget, optional
 
     Attributes
     ----------
     confirm : callable
         ``confirm(parent, title, text) -> bool`` asks before clearing;
-        :func:`ask_question` by default. Tests replace it to answer without a
+        :func:`queue_gui.qt.dialogs.ask_yes_no` by default. Tests replace it to answer without a
         modal loop.
 
     Signals
@@ -128,7 +96,7 @@ class HistoryPanel(QWidget):
 
     def __init__(self, model, parent=None):
         super().__init__(parent)
-        self.confirm: Callable[[QWidget, str, str], bool] = ask_question
+        self.confirm: Callable[[QWidget, str, str], bool] = ask_yes_no
         self.model = model
         self.view = QListView(self)
         self.view.setModel(model)
@@ -187,7 +155,7 @@ class HistoryPanel(QWidget):
     def selected_items(self) -> list[dict]:
         """The selected history items in row order (as the model holds them)."""
         rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
-        items = (self.model.index(row, 0).data(ITEM_ROLE) for row in rows)
+        items = (self.model.index(row, 0).data(ItemRole) for row in rows)
         return [item for item in items if isinstance(item, dict)]
 
     def copy_selected_to_queue(self) -> None:
@@ -202,7 +170,7 @@ class HistoryPanel(QWidget):
     def select_item(self, item_uid: str) -> bool:
         """Select the newest attempt of the queue item ``item_uid``; False when the history has none."""
         for row in range(self.model.rowCount()):
-            item = self.model.index(row, 0).data(ITEM_ROLE)
+            item = self.model.index(row, 0).data(ItemRole)
             if isinstance(item, dict) and item.get("item_uid") == item_uid:
                 self.view.setCurrentIndex(self.model.index(row, 0))
                 self.view.scrollTo(self.model.index(row, 0))
@@ -232,7 +200,7 @@ class HistoryPanel(QWidget):
         rows = self.view.selectionModel().selectedRows()
         current = self.view.currentIndex()
         index = current if current.isValid() and current in rows else (rows[0] if rows else None)
-        item = index.data(ITEM_ROLE) if index is not None else None
+        item = index.data(ItemRole) if index is not None else None
         self.details.setHtml(item_details_html(item) if isinstance(item, dict) else _PLACEHOLDER)
         self.copy_button.setEnabled(bool(rows))
         self.runs_button.setEnabled(bool(self._selected_run_uids()))

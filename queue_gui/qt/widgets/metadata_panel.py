@@ -25,6 +25,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from ..look import ERROR_COLOR
+
 #: The fields everyone fills, in start-document key order; the rest go in the table.
 NAMED_FIELDS = (
     ("sample", "Sample", "what is measured, e.g. 'Si 111 wafer #3'"),
@@ -147,7 +149,7 @@ class MetadataPanel(QWidget):
             self.set_metadata(reply.get("metadata", self.metadata()))
             self.message.setText("Applied: every run from the next plan on gets these values.")
         else:
-            self.message.setText(f"<span style='color: #c62828'>Refused: {reply.get('msg', '')}</span>")
+            self.message.setText(f"<span style='color: {ERROR_COLOR}'>Refused: {reply.get('msg', '')}</span>")
 
     # ------------------------------------------------------------ internals
     def _append_row(self, key, value):

@@ -14,6 +14,7 @@ empty, keyword-only values to ``kwargs``, and ``*args`` extends ``args``.
 from __future__ import annotations
 
 import copy
+import inspect
 import re
 
 from qtpy.QtCore import QSignalBlocker, Qt, QTimer, Signal
@@ -31,11 +32,17 @@ from qtpy.QtWidgets import (
 
 from queue_gui.manager.validation import signature_from_description
 from queue_gui.plan_args import pattern_hint
+from queue_gui.plan_parameters import (
+    ArgumentProblem,
+    annotation_text,
+    arrange_arguments,
+    field_kind,
+    param_kind,
+)
 from queue_gui.wire import ItemType
 
+from ..look import ERROR_COLOR
 from .plan_fields import (
-    _ERROR_COLOR,
-    _P,
     EMPTY,
     ArgsField,
     DeviceComboField,
@@ -44,11 +51,6 @@ from .plan_fields import (
     KwargsField,
     LiteralField,
     NumberField,
-    _annotation,
-    _FieldProblem,
-    arrange_arguments,
-    field_kind,
-    param_kind,
 )
 
 #: Where a refusal names a parameter: "in parameter 'detectors'",
@@ -110,7 +112,7 @@ class PlanEditor(QWidget):
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.error_label.setStyleSheet(f"color: {_ERROR_COLOR};")
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error_label.hide()
         self.add_button = QPushButton("Add to queue", self)
         self.update_button = QPushButton("Update", self)
@@ -223,7 +225,7 @@ class PlanEditor(QWidget):
             return None
         try:
             args, kwargs = arrange_arguments(plan.get("parameters", []), values)
-        except _FieldProblem as problem:
+        except ArgumentProblem as problem:
             if problem.name in self.fields:
                 self.fields[problem.name].set_error(str(problem))
             self._show_general(f"{problem.name}: {problem}")
@@ -310,7 +312,7 @@ class PlanEditor(QWidget):
         if kind == "devices":
             return DeviceListField(param, readable)
         if kind == "device":
-            annotation = _annotation(param)
+            annotation = annotation_text(param)
             wants_readable = "Readable" in annotation and "Movable" not in annotation
             return DeviceComboField(param, readable if wants_readable else movable)
         if kind == "args":
@@ -336,7 +338,7 @@ class PlanEditor(QWidget):
                 field.check()
                 if field.parentWidget() is self.advanced_box:
                     self.advanced_button.setChecked(True)
-            elif kinds.get(name) == _P.VAR_KEYWORD:
+            elif kinds.get(name) == inspect.Parameter.VAR_KEYWORD:
                 self._extra_kwargs.update(value)
             else:
                 self._extra_kwargs[name] = value

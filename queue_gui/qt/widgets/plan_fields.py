@@ -1,18 +1,15 @@
-"""The plan editor's per-parameter input fields and its literal conversions.
+"""The plan editor's per-parameter input fields.
 
-Split out of :mod:`.plan_editor` to keep that module a manageable size: this
-holds the widgets that edit one plan parameter each, the conversion between
-the Python literals a user types and the JSON values a queue item carries,
-and :func:`arrange_arguments`, which places the fields' values into ``args``
-and ``kwargs``.
+Split out of :mod:`.plan_editor` to keep that module a manageable size: each
+widget here edits one plan parameter and reads back the JSON value a queue
+item carries. What a parameter is (:mod:`queue_gui.plan_parameters`) and how
+typed literals become values (:mod:`queue_gui.plan_literals`) are plain
+Python modules of their own.
 """
 
 from __future__ import annotations
 
-import ast
 import inspect
-import re
-from typing import Any
 
 from qtpy.QtCore import QRegularExpression, Qt, Signal
 from qtpy.QtGui import QRegularExpressionValidator
@@ -27,125 +24,15 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from queue_gui.plan_literals import format_literal, parse_literal, to_json
+from queue_gui.plan_parameters import annotation_text, param_kind
+
+from ..look import ERROR_COLOR
+
 #: A field left empty (so that ``None`` typed by the user stays a value).
 EMPTY = object()
 
 _P = inspect.Parameter
-_POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
-_LIST_WORDS = ("Sequence", "list", "Iterable", "tuple", "Collection")
-_NUMBER = re.compile(r"\b(int|float)\b")
-_ERROR_COLOR = "#c62828"
-
-
-# ----------------------------------------------------------------- values
-def param_kind(param: dict):
-    """The parameter's ``inspect`` kind; positional-or-keyword when undescribed."""
-    try:
-        return type(_P.POSITIONAL_ONLY)(int(param["kind"]["value"]))
-    except (KeyError, TypeError, ValueError):
-        return _P.POSITIONAL_OR_KEYWORD
-
-
-def _annotation(param: dict) -> str:
-    annotation = param.get("annotation") or {}
-    return str(annotation.get("type", "") if isinstance(annotation, dict) else annotation)
-
-
-def _number_in(text: Any) -> bool:
-    try:
-        float(text)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def field_kind(param: dict) -> str:
-    """Which editor suits a parameter.
-
-    Returns one of ``skip`` (callables cannot travel as JSON), ``advanced``
-    (``md``, ``**kwargs``), ``args`` (``*args``), ``devices`` (a list of
-    readable devices), ``device`` (one device), ``number`` or ``literal``.
-    """
-    annotation, kind = _annotation(param), param_kind(param)
-    listish = any(word in annotation for word in _LIST_WORDS)
-    if "Callable" in annotation:
-        return "skip"
-    if kind == _P.VAR_KEYWORD or param["name"] == "md":
-        return "advanced"
-    if kind == _P.VAR_POSITIONAL:
-        return "args"
-    if param.get("convert_device_names"):
-        return "devices" if listish or param["name"] == "detectors" else "device"
-    if _NUMBER.search(annotation) and not listish:
-        return "number"
-    if not annotation and _number_in(param.get("default")):
-        return "number"
-    return "literal"
-
-
-def to_json(value: Any) -> Any:
-    """Return ``value`` with tuples as lists; refuse what JSON cannot carry."""
-    if isinstance(value, (list, tuple)):
-        return [to_json(element) for element in value]
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise ValueError("dictionary keys must be 'quoted text'")
-        return {key: to_json(element) for key, element in value.items()}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise ValueError(f"{type(value).__name__} values cannot be sent to the queue")
-
-
-class _BareNames(ast.NodeTransformer):
-    """Turn bare device names (``motor``, ``motor.velocity``) into strings."""
-
-    def __init__(self, devices):
-        self.devices = devices
-
-    def _name(self, node, dotted):
-        if dotted.split(".")[0] in self.devices:
-            return ast.copy_location(ast.Constant(dotted), node)
-        if self.devices:
-            raise ValueError(f"{dotted!r} is not a device; write text in quotes: '{dotted}'")
-        raise ValueError(f"{dotted} is not a literal; write text in quotes: '{dotted}'")
-
-    def visit_Name(self, node):
-        return self._name(node, node.id)
-
-    def visit_Attribute(self, node):
-        return self._name(node, ast.unparse(node))
-
-
-def parse_literal(text: str, devices=()) -> Any:
-    """Evaluate a Python literal safely, bare ``devices`` names becoming strings."""
-    try:
-        tree = _BareNames(devices).visit(ast.parse(text.strip(), mode="eval"))
-        return ast.literal_eval(tree)
-    except SyntaxError as exc:
-        raise ValueError(f"not a Python literal: {exc.msg}") from None
-    except (TypeError, ValueError) as exc:
-        if "malformed" in str(exc):
-            raise ValueError("not a literal: use numbers, 'text', [lists], {dicts}, True, None") from None
-        raise ValueError(str(exc)) from None
-
-
-def format_literal(value: Any, devices=()) -> str:
-    """Write ``value`` back as the literal a user would type (devices bare)."""
-    if isinstance(value, str) and value.split(".")[0] in devices and value.replace(".", "_").isidentifier():
-        return value
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_literal(v, devices) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {format_literal(v, devices)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def default_value(param: dict) -> Any:
-    """The parameter's default as JSON, for a slot that must be filled before ``*args``."""
-    try:
-        return to_json(parse_literal(str(param["default"])))
-    except (KeyError, ValueError):
-        raise ValueError(f"fill this in: '{param['name']}' comes before *args") from None
 
 
 # ----------------------------------------------------------------- fields
@@ -165,7 +52,7 @@ class Field(QWidget):
         self.required = "default" not in param and kind not in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD)
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {_ERROR_COLOR};")
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error_label.hide()
         # Rows never take the form's spare height: a tall device list would
         # otherwise float in the middle of a stretched row.
@@ -175,7 +62,7 @@ class Field(QWidget):
         layout.setSpacing(2)
         layout.addWidget(editor)
         layout.addWidget(self.error_label)
-        tip = [param.get("description") or "", f"type: {_annotation(param)}" if _annotation(param) else ""]
+        tip = [param.get("description") or "", f"type: {annotation_text(param)}" if annotation_text(param) else ""]
         tip.append(f"default: {param['default']}" if "default" in param else "required")
         editor.setToolTip("\n".join(line for line in tip if line))
 
@@ -193,7 +80,7 @@ class Field(QWidget):
         self.error_label.setText(msg)
         self.error_label.setVisible(bool(msg))
         selector = self.editor.metaObject().className()
-        self.editor.setStyleSheet(f"{selector} {{ border: 1px solid {_ERROR_COLOR}; }}" if msg else "")
+        self.editor.setStyleSheet(f"{selector} {{ border: 1px solid {ERROR_COLOR}; }}" if msg else "")
 
     def error(self) -> str:
         return self.error_label.text()
@@ -261,7 +148,7 @@ class NumberField(LiteralField):
 
     def __init__(self, param: dict, parent=None):
         super().__init__(param, (), parent)
-        annotation = _annotation(param)
+        annotation = annotation_text(param)
         default = str(param.get("default", ""))
         self.integer = "int" in annotation and "float" not in annotation
         self.integer |= not annotation and default.lstrip("-").isdigit()
@@ -346,50 +233,3 @@ class DeviceComboField(Field):
 
     def clear(self):
         self.editor.setCurrentIndex(0)
-
-
-# ----------------------------------------------------------------- arguments
-class _FieldProblem(ValueError):
-    """A value that cannot be placed; ``name`` is the field to mark."""
-
-    def __init__(self, name: str, msg: str):
-        super().__init__(msg)
-        self.name = name
-
-
-def arrange_arguments(parameters: list[dict], values: dict[str, Any]) -> tuple[list, dict]:
-    """Place field values into ``args`` and ``kwargs`` as the plan's signature takes them.
-
-    What has a default is given by name, as a scientist writes the call:
-    ``count(['det1'], num=50, delay=0.2)``, never ``count(['det1'], 50,
-    0.2)``. Required positional-or-keyword values go to ``args`` until one
-    is left empty, then to ``kwargs`` (a later positional would otherwise
-    take the empty one's slot). When ``*args`` has values every slot before
-    it must be filled positionally, so an empty one takes its default.
-    """
-    args, kwargs, gap = [], {}, False
-    star = any(param_kind(p) == _P.VAR_POSITIONAL and p["name"] in values for p in parameters)
-    for param in parameters:
-        name, kind = param["name"], param_kind(param)
-        if kind in _POSITIONAL:
-            by_position = star or kind == _P.POSITIONAL_ONLY or "default" not in param
-            if star and name not in values:
-                try:
-                    args.append(default_value(param))
-                except ValueError as exc:
-                    raise _FieldProblem(name, str(exc)) from None
-            elif name in values and by_position and not gap:
-                args.append(values[name])
-            elif name in values and kind == _P.POSITIONAL_ONLY:
-                raise _FieldProblem(name, "fill in the positional parameters before this one")
-            elif name in values:
-                kwargs[name] = values[name]
-            else:
-                gap = True
-        elif kind == _P.VAR_POSITIONAL:
-            args.extend(values.get(name, []))
-        elif kind == _P.VAR_KEYWORD:
-            kwargs.update(values.get(name) or {})
-        elif name in values:
-            kwargs[name] = values[name]
-    return args, kwargs

@@ -8,7 +8,16 @@ changed here.
 """
 
 from qtpy.QtCore import Signal
-from qtpy.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from qtpy.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from ..look import ERROR_COLOR
 
 EXPLANATION = (
     "Every run is saved on this machine. With a tiled server, each run is also sent there once it is closed, "
@@ -58,4 +67,4 @@ class TiledSettingsDialog(QDialog):
         if reply.get("success"):
             self.accept()
         else:
-            self.message.setText(f"<span style='color: #c62828'>{reply.get('msg', '')}</span>")
+            self.message.setText(f"<span style='color: {ERROR_COLOR}'>{reply.get('msg', '')}</span>")

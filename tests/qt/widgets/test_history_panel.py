@@ -6,7 +6,9 @@ import pytest
 from qtpy.QtCore import QItemSelectionModel, Qt
 from qtpy.QtGui import QStandardItem, QStandardItemModel
 
-from queue_gui.qt.widgets.history_panel import ITEM_ROLE, HistoryPanel, format_call
+from queue_gui.qt.formatting import call_text
+from queue_gui.qt.roles import ItemRole
+from queue_gui.qt.widgets.history_panel import HistoryPanel
 
 TRACEBACK = 'Traceback (most recent call last):\n  File "plan.py", line 3, in count\nValueError: detector saturated\n'
 STARTED = time.mktime((2024, 5, 6, 14, 30, 5, 0, 0, -1))
@@ -47,8 +49,8 @@ ITEMS = [
 def make_model(items):
     model = QStandardItemModel()
     for item in items:
-        row = QStandardItem(f"{format_call(item)}  {item['result']['exit_status']}")
-        row.setData(item, ITEM_ROLE)
+        row = QStandardItem(f"{call_text(item)}  {item['result']['exit_status']}")
+        row.setData(item, ItemRole)
         model.appendRow(row)
     return model
 
@@ -92,7 +94,7 @@ def test_copy_to_queue_sends_the_selected_items_without_result(qtbot, panel):
     assert all("result" not in item for item in copied)
     expected = {k: v for k, v in ITEMS[0].items() if k != "result"}
     assert copied[0] == expected
-    assert "result" in panel.model.index(0, 0).data(ITEM_ROLE)  # the history itself is untouched
+    assert "result" in panel.model.index(0, 0).data(ItemRole)  # the history itself is untouched
 
 
 def test_clear_asks_first_and_a_no_sends_nothing(qtbot, panel):
@@ -115,7 +117,7 @@ def test_buttons_follow_the_model(qtbot):
     qtbot.addWidget(widget)
     assert not widget.clear_button.isEnabled() and not widget.copy_button.isEnabled()
     row = QStandardItem("count")
-    row.setData(ITEMS[1], ITEM_ROLE)
+    row.setData(ITEMS[1], ItemRole)
     model.appendRow(row)
     assert widget.clear_button.isEnabled()
     widget.view.selectionModel().select(model.index(0, 0), QItemSelectionModel.ClearAndSelect)
