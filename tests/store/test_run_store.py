@@ -13,7 +13,8 @@ import pytest
 
 from queue_gui.store import RunStore
 from queue_gui.store.reading import read_documents, stream_table
-from tests.conftest import TEST_PROFILE, Documents, StatusWatch
+from queue_gui.testing import StatusWatch
+from tests.conftest import TEST_PROFILE, Documents
 from tests.store.conftest import StoreWatch, StoredManager, events
 
 
