@@ -1,12 +1,12 @@
-"""The history panel over a real Qt model whose rows carry history items."""
+"""The history panel over the application's own ``HistoryModel`` (rows newest first, items at ``ItemRole``)."""
 
 import time
 
 import pytest
 from qtpy.QtCore import QItemSelectionModel, Qt
-from qtpy.QtGui import QStandardItem, QStandardItemModel
 
-from queue_gui.qt.widgets.history_panel import ITEM_ROLE, HistoryPanel, format_call
+from queue_gui.qt.history_model import HistoryModel, ItemRole
+from queue_gui.qt.widgets.history_panel import ITEM_ROLE, HistoryPanel
 
 TRACEBACK = 'Traceback (most recent call last):\n  File "plan.py", line 3, in count\nValueError: detector saturated\n'
 STARTED = time.mktime((2024, 5, 6, 14, 30, 5, 0, 0, -1))
@@ -37,6 +37,7 @@ def history_item(uid, status, **result):
     }
 
 
+#: In row order: the model shows the newest attempt (u-3) first.
 ITEMS = [
     history_item("u-3", "failed", msg="ValueError: detector saturated", traceback=TRACEBACK),
     history_item("u-2", "stopped"),
@@ -45,12 +46,16 @@ ITEMS = [
 
 
 def make_model(items):
-    model = QStandardItemModel()
-    for item in items:
-        row = QStandardItem(f"{format_call(item)}  {item['result']['exit_status']}")
-        row.setData(item, ITEM_ROLE)
-        model.appendRow(row)
+    """The window's ``HistoryModel``, given the history as the manager sends it (oldest first)."""
+    model = HistoryModel()
+    model.set_history(list(reversed(items)))
     return model
+
+
+def test_the_panel_reads_items_where_the_model_puts_them():
+    assert ITEM_ROLE == ItemRole
+    model = make_model(ITEMS)
+    assert [model.index(row, 0).data(ITEM_ROLE)["item_uid"] for row in range(3)] == ["u-3", "u-2", "u-1"]
 
 
 @pytest.fixture
@@ -114,12 +119,10 @@ def test_buttons_follow_the_model(qtbot):
     widget = HistoryPanel(model)
     qtbot.addWidget(widget)
     assert not widget.clear_button.isEnabled() and not widget.copy_button.isEnabled()
-    row = QStandardItem("count")
-    row.setData(ITEMS[1], ITEM_ROLE)
-    model.appendRow(row)
+    model.set_history([ITEMS[1]])
     assert widget.clear_button.isEnabled()
     widget.view.selectionModel().select(model.index(0, 0), QItemSelectionModel.ClearAndSelect)
     assert widget.copy_button.isEnabled() and "stopped" in widget.details.toPlainText()
-    model.clear()
+    model.set_history([])
     assert not widget.clear_button.isEnabled() and not widget.copy_button.isEnabled()
     assert "Select a finished plan" in widget.details.toPlainText()
