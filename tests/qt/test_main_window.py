@@ -113,14 +113,6 @@ def test_plan_editor_adds_a_valid_plan_and_shows_an_error_for_an_invalid_one(gui
     gui.screenshot("main_window_plan_editor.png")
 
 
-def test_idle_screenshot(gui):
-    gui.add("count", ["det1", "det2"])
-    gui.add("scan", ["det1", "det2"], "motor", -1, 1, 10)
-    gui.http.post("/add_to_queue", json={"plan": {"name": "rel_grid_scan", "args": [["det4"], "motor1", -1, 1, 3, "motor2", -2, 2, 5]}})
-    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 3)
-    gui.screenshot("main_window_idle.png")
-
-
 def test_a_dead_worker_is_reported_in_a_dialog_and_the_window_stays_usable(gui):
     import signal
 
