@@ -5,11 +5,12 @@ the main script in the child. Everything heavy (httpx, bluesky, queue_gui)
 is therefore imported inside functions, so the benchmarks do not slow down
 the worker they measure.
 
-Waiting is event driven: :class:`StatusWatcher` follows the manager's
-``status`` events (``Manager.subscribe``) with a ``threading.Condition`` and
-stamps each event with ``time.perf_counter()`` on arrival, on the manager
-thread. A measured interval ends at that stamp, not when the benchmark thread
-happens to wake up.
+Waiting is event driven, with the harness the tests use too
+(:mod:`queue_gui.testing`): :class:`~queue_gui.testing.StatusWatch` follows
+the manager's ``status`` events (``Manager.subscribe``) with a
+``threading.Condition`` and stamps each event with ``time.perf_counter()``
+on arrival, on the manager thread. A measured interval ends at that stamp
+(``wait_event``), not when the benchmark thread happens to wake up.
 """
 
 import argparse
@@ -26,80 +27,13 @@ import tempfile
 import threading
 import time
 
-#: Generous limit for any single wait; a benchmark that hits it is broken.
-WAIT_TIMEOUT = 60.0
+# The checkout these scripts sit in is the one measured (and its queue_gui.testing
+# the harness), whatever else is installed: ``python benchmarks/bench_x.py``.
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _CHECKOUT not in sys.path:
+    sys.path.insert(0, _CHECKOUT)
 
-
-class StatusWatcher:
-    """Every status event of a manager, time-stamped, with waits on predicates.
-
-    Parameters
-    ----------
-    manager : queue_gui.manager.manager.Manager
-    """
-
-    def __init__(self, manager):
-        self._condition = threading.Condition()
-        self._events = []  # (perf_counter stamp, status dict)
-        self._manager = manager
-        manager.subscribe(self._on_event)
-
-    def _on_event(self, kind, payload):
-        if kind != "status":
-            return
-        stamp = time.perf_counter()
-        with self._condition:
-            self._events.append((stamp, payload))
-            self._condition.notify_all()
-
-    def close(self):
-        self._manager.unsubscribe(self._on_event)
-
-    def mark(self):
-        """A position in the event list: later waits only look at newer events."""
-        with self._condition:
-            return len(self._events)
-
-    @property
-    def status(self):
-        with self._condition:
-            return self._events[-1][1] if self._events else None
-
-    def wait(self, predicate, after=None, timeout=WAIT_TIMEOUT, what="the expected status"):
-        """Wait for a status event satisfying ``predicate``; returns ``(stamp, status)``.
-
-        ``after`` (from :meth:`mark`) restricts the search to events that
-        arrived later, so that a status seen before an action cannot satisfy
-        a wait for that action's effect. Without it, the latest status
-        counts too.
-        """
-        found = []
-
-        with self._condition:
-            # Each event is tested once, however often the waiter wakes up.
-            position = [max((len(self._events) - 1) if after is None else after, 0)]
-
-            def match():
-                while position[0] < len(self._events):
-                    event = self._events[position[0]]
-                    position[0] += 1
-                    if predicate(event[1]):
-                        found.append(event)
-                        return True
-                return False
-
-            if not self._condition.wait_for(match, timeout):
-                last = self._events[-1][1] if self._events else None
-                raise TimeoutError(f"timed out after {timeout} s waiting for {what}; last status: {_brief(last)}")
-        return found[0]
-
-
-def _brief(status):
-    if status is None:
-        return None
-    keys = ("manager_state", "items_in_queue", "items_in_history", "worker_environment_exists",
-            "worker_environment_state", "re_state", "pause_pending")
-    return {key: status.get(key) for key in keys}
+from queue_gui.testing import WAIT_TIMEOUT, StatusWatch, count_item, count_items, plan  # noqa: F401,E402  (stdlib only)
 
 
 class ProfileLoadedProbe:

@@ -58,7 +58,7 @@ def open_environment(client, watcher):
     mark = watcher.mark()
     start = time.perf_counter()
     bench.check(client.post("/create_environment"), "create_environment")
-    stamp, _ = watcher.wait(_env_open, after=mark, what="the environment to open")
+    stamp, _ = watcher.wait_event(_env_open, after=mark, what="the environment to open")
     return stamp - start
 
 
@@ -68,14 +68,14 @@ def close_environment(client, watcher, probe):
     mark = watcher.mark()
     start = time.perf_counter()
     bench.check(client.post("/close_environment"), "close_environment")
-    stamp, _ = watcher.wait(_env_closed, after=mark, what="the environment to close")
+    stamp, _ = watcher.wait_event(_env_closed, after=mark, what="the environment to close")
     return stamp - start, start, loaded_before
 
 
 def measure_service():
     opens, cold_opens, closes, standby = [], [], [], []
     with bench.running_service() as service:
-        watcher = bench.StatusWatcher(service.manager)
+        watcher = bench.StatusWatch(service.manager)
         probe = bench.ProfileLoadedProbe(service.manager)
         service.start(wait=True)
         probe.wait_beyond(0)

@@ -192,5 +192,7 @@ def object_signal_bridge():
 
 
 def count_items(n, detectors=("det1", "det2")):
-    """``n`` submissions of ``count([det1, det2])``."""
-    return [{"item_type": "plan", "name": "count", "args": [list(detectors)]} for _ in range(n)]
+    """``n`` submissions of ``count([det1, det2])`` (the shared item, :func:`queue_gui.testing.count_items`)."""
+    from queue_gui.testing import count_items as shared
+
+    return shared(n, detectors)

@@ -45,7 +45,7 @@ def measure_service():
     """Returns (pause latencies, re_pause reply times, resume latencies)."""
     pauses, replies, resumes = [], [], []
     with bench.running_service() as service:
-        watcher = bench.StatusWatcher(service.manager)
+        watcher = bench.StatusWatch(service.manager)
         service.start(wait=True)
         with bench.http_client(service) as client:
             mark = watcher.mark()
@@ -63,8 +63,8 @@ def measure_service():
                 reply = client.post("/re_pause", json={"option": "immediate"})
                 replied = time.perf_counter()
                 bench.check(reply, "re_pause")
-                stamp, _ = watcher.wait(lambda s: s["manager_state"] == "paused", after=mark,
-                                        what=f"pause {i + 1}")
+                stamp, _ = watcher.wait_event(lambda s: s["manager_state"] == "paused", after=mark,
+                                              what=f"pause {i + 1}")
                 pauses.append(stamp - start)
                 replies.append(replied - start)
                 if i == PAUSES - 1:
@@ -72,7 +72,7 @@ def measure_service():
                 mark = watcher.mark()
                 start = time.perf_counter()
                 bench.check(client.post("/re_continue", json={"option": "resume"}), "re_continue resume")
-                stamp, _ = watcher.wait(_running, after=mark, what=f"resume {i + 1}")
+                stamp, _ = watcher.wait_event(_running, after=mark, what=f"resume {i + 1}")
                 resumes.append(stamp - start)
 
             mark = watcher.mark()

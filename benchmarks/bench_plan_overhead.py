@@ -66,8 +66,8 @@ def open_and_warm_up(client, watcher):
     """Open the environment and run one plan; returns that first plan's seconds."""
     mark = watcher.mark()
     bench.check(client.post("/create_environment"), "create_environment")
-    _, status = watcher.wait(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle",
-                             after=mark, what="the environment to open")
+    _, status = watcher.wait_event(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle",
+                                   after=mark, what="the environment to open")
     return queue_batch(client, watcher, 1, status["items_in_history"])
 
 
@@ -83,7 +83,7 @@ def queue_batch(client, watcher, n, history_before, cpu=None):
     cpu_before = cpu.read() if cpu else None
     start = time.perf_counter()
     bench.check(client.post("/process_queue"), "process_queue")
-    stamp, _ = watcher.wait(_queue_done(history_before + n), after=mark, what=f"{n} plans to finish")
+    stamp, _ = watcher.wait_event(_queue_done(history_before + n), after=mark, what=f"{n} plans to finish")
     if cpu is None:
         return stamp - start
     used = [after - before for before, after in zip(cpu_before, cpu.read())]
@@ -132,7 +132,7 @@ def measure():
     bare = [bare_batch(N_PLANS)]
     queued, splits, cpus = [], [], []
     with bench.running_service() as service:
-        watcher = bench.StatusWatcher(service.manager)
+        watcher = bench.StatusWatch(service.manager)
         service.start(wait=True)
         with bench.http_client(service) as client:
             first = open_and_warm_up(client, watcher)

@@ -86,7 +86,7 @@ def measure_concurrency(service):
         for _ in range(5):
             bench.check(client.post("/api/queue/item/add", json={"item": plan()}), "seed items")
         bench.check(client.post("/api/environment/open"), "open")
-        watcher = bench.StatusWatcher(service.manager)
+        watcher = bench.StatusWatch(service.manager)
         watcher.wait(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle", what="open")
         bench.check(client.post("/api/queue/start"), "start")
         added, removed, errors = [], [], []
@@ -98,8 +98,9 @@ def measure_concurrency(service):
         for thread in threads:
             thread.join()
         took = time.perf_counter() - start
+        mark = watcher.mark()
         bench.check(client.post("/api/queue/stop"), "stop")
-        watcher.wait(lambda s: s["manager_state"] == "idle", what="the queue to stop", timeout=120)
+        watcher.wait(lambda s: s["manager_state"] == "idle", what="the queue to stop", timeout=120, after=mark)
         queue = client.get("/api/queue/get").json()
         history = client.get("/api/history/get").json()["items"]
     in_queue = [item["item_uid"] for item in queue["items"]]
@@ -128,7 +129,7 @@ def measure_soak(service):
         for index in range(SOAK_PLANS // SOAK_ROUND):
             # A watcher per round: one kept for the whole soak would hold every
             # status event and grow this process itself.
-            watcher = bench.StatusWatcher(service.manager)
+            watcher = bench.StatusWatch(service.manager)
             bench.check(client.post("/api/queue/item/add/batch", json={"items": [plan()] * SOAK_ROUND}), "batch")
             mark = watcher.mark()
             bench.check(client.post("/api/queue/start"), "start")
@@ -165,7 +166,7 @@ def main():
         service.start(wait=True)
         with __import__("httpx").Client(base_url=service.url, timeout=30) as client:
             bench.check(client.post("/api/environment/open"), "open")
-        opened = bench.StatusWatcher(service.manager)
+        opened = bench.StatusWatch(service.manager)
         opened.wait(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle")
         opened.close()  # a watcher left subscribed keeps every status event: this process would grow
         soak, completed = measure_soak(service)

@@ -182,7 +182,7 @@ def end_to_end(rounds=3):
     store.start()
     closed = threading.Event()
     store.subscribe(lambda kind, payload: kind == "runs" and payload["change"] == "closed" and closed.set())
-    watcher = bench.StatusWatcher(manager)
+    watcher = bench.StatusWatch(manager)
     results = {"with store": [], "without": []}
     try:
         manager.wait_ready(bench.WAIT_TIMEOUT)

@@ -4,6 +4,10 @@ Nothing is mocked: the manager spawns its worker, which runs a real bluesky
 RunEngine with ophyd's simulated devices, and stores the queue in a real
 SQLite file under ``tmp_path``. Every fixture shuts its manager down, which
 ends its worker, so no process outlives its test.
+
+Waiting on the manager uses :class:`queue_gui.testing.StatusWatch`, the
+harness the benchmarks use too: take ``watch.mark()`` before an action and
+wait ``after=mark`` when the awaited status could already hold before it.
 """
 
 import os
@@ -14,38 +18,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 from queue_gui.manager.manager import Manager  # noqa: E402
+from queue_gui.testing import StatusWatch, plan  # noqa: E402,F401  (one harness with the benchmarks)
 
 PROFILES = os.path.join(os.path.dirname(__file__), "profiles")
 TEST_PROFILE = os.path.join(PROFILES, "test_profile.py")
-
-
-class StatusWatch:
-    """Follows the manager's pushed status events; waits without sleeping."""
-
-    def __init__(self, manager):
-        self._condition = threading.Condition()
-        self.history = []
-        manager.subscribe(self._on_event)
-        self.status = manager.call("status")
-
-    def _on_event(self, kind, payload):
-        if kind == "status":
-            with self._condition:
-                self.status = payload
-                self.history.append(payload)
-                self._condition.notify_all()
-
-    def wait(self, predicate, timeout=30, what="the expected status"):
-        with self._condition:
-            if not self._condition.wait_for(lambda: predicate(self.status), timeout):
-                raise AssertionError(f"timed out waiting for {what}; last status: {self.status}")
-            return self.status
-
-    def wait_state(self, state, timeout=30, **fields):
-        def matches(status):
-            return status["manager_state"] == state and all(status[k] == v for k, v in fields.items())
-
-        return self.wait(matches, timeout, what=f"manager_state={state} {fields}")
 
 
 class Documents:
@@ -130,16 +106,20 @@ class RunningManager:
         return reply
 
     def add(self, name, *args, **kwargs):
-        return self.ok("queue_item_add", item={"name": name, "args": list(args), "kwargs": kwargs})["item"]
+        return self.ok("queue_item_add", item=plan(name, *args, **kwargs))["item"]
 
     def open_environment(self):
+        mark = self.watch.mark()
         self.ok("environment_open")
-        return self.watch.wait_state("idle", worker_environment_exists=True)
+        return self.watch.wait_state("idle", worker_environment_exists=True, after=mark)
 
     def run_queue(self, timeout=60):
+        """Start the queue and wait until it has stopped again (an idle status pushed after the start)."""
+        mark = self.watch.mark()
         self.ok("queue_start")
         return self.watch.wait(
-            lambda s: s["manager_state"] == "idle" and s["running_item_uid"] is None, timeout, "the queue to stop"
+            lambda s: s["manager_state"] == "idle" and s["running_item_uid"] is None, timeout, "the queue to stop",
+            after=mark,
         )
 
     def queue(self):

@@ -1,5 +1,6 @@
 """``queue-gui --headless`` as a scientist runs it: a real process, real signals."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -40,6 +41,34 @@ def finish(process, signum=signal.SIGTERM):
             process.kill()
 
 
+@contextlib.contextmanager
+def ended_cleanly(process):
+    """SIGTERM ``process`` however the block ends; its exit code is checked only when the block passed.
+
+    An ``assert finish(process) == 0`` in a ``finally:`` would replace the
+    block's own failure by a second one about the exit code.
+    """
+    try:
+        yield
+    except BaseException:
+        finish(process)
+        raise
+    code = finish(process)
+    assert code == 0, f"exit code {code}: {process.stderr.read()}"
+
+
+def kill_the_app(process):
+    """SIGKILL the application (no chance to clean up); returns its children still alive 30 s later."""
+    children = psutil.Process(process.pid).children()
+    process.kill()
+    process.wait(30)
+    # Its worker notices the closed pipe, aborts the plan and ends.
+    _, alive = psutil.wait_procs(children, timeout=30)
+    for child in alive:
+        child.kill()
+    return alive
+
+
 def test_headless_serves_and_exits_cleanly_on_sigterm_and_sigint(data_dir):
     for signum in (signal.SIGTERM, signal.SIGINT):
         process, url = launch(data_dir)
@@ -70,15 +99,13 @@ def test_non_loopback_without_api_key_is_refused(data_dir):
 
 def test_a_second_instance_on_the_same_data_dir_is_refused(data_dir):
     process, _ = launch(data_dir)
-    try:
+    with ended_cleanly(process):
         done = subprocess.run(
             [sys.executable, "-m", "queue_gui", "--headless", "--port", "0", "--data-dir", data_dir],
             capture_output=True, text=True, timeout=60,
         )
         assert done.returncode == 2
         assert "already using the data directory" in done.stderr
-    finally:
-        assert finish(process) == 0
 
 
 def test_a_missing_profile_is_refused(data_dir, tmp_path):
@@ -92,13 +119,11 @@ def test_a_missing_profile_is_refused(data_dir, tmp_path):
 def test_api_key_from_the_environment_is_required(data_dir):
     env = dict(os.environ, QUEUE_GUI_API_KEY="s3cret-key")
     process, url = launch(data_dir, env=env)
-    try:
+    with ended_cleanly(process):
         assert httpx.get(url + "/").status_code == 401
         assert httpx.get(url + "/", headers={"Authorization": "ApiKey wrong"}).status_code == 403
         reply = httpx.get(url + "/", headers={"Authorization": "ApiKey s3cret-key"})
         assert reply.status_code == 200 and reply.json()["manager_state"] in ("initializing", "idle")
-    finally:
-        assert finish(process) == 0
 
 
 def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
@@ -114,17 +139,11 @@ def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
         (run,) = httpx.get(url + "/api/re/runs").json()["run_list"]
         killed_at = time.time()
     finally:
-        children = psutil.Process(process.pid).children()
-        process.kill()  # the application dies: no chance to clean up
-        process.wait(30)
-        # Its worker notices the closed pipe, aborts the plan and ends.
-        gone, alive = psutil.wait_procs(children, timeout=30)
-        for child in alive:
-            child.kill()
-        assert not alive, "the worker outlived the application"
+        alive = kill_the_app(process)  # the application dies: no chance to clean up
+    assert not alive, "the worker outlived the application"
 
     process, url = launch(data_dir)
-    try:
+    with ended_cleanly(process):
         queue = httpx.get(url + "/queue_view").json()["queue"]
         assert [q["name"] for q in queue] == ["long_count", "count"]
         assert queue[0]["item_uid"] == item["item_uid"]
@@ -135,8 +154,6 @@ def test_an_item_running_when_the_app_died_returns_to_the_front(data_dir):
         # Hardening #5: the facts of the attempt survive the crash.
         assert history[-1]["result"]["run_uids"] == [run["uid"]]
         assert history[-1]["result"]["time_start"] < killed_at
-    finally:
-        assert finish(process) == 0
 
 
 def history_in(data_dir):
@@ -146,22 +163,32 @@ def history_in(data_dir):
         return [json.loads(row[0]) for row in db.execute("SELECT item FROM history ORDER BY id")]
 
 
-def wait_until(url, predicate, attempts=600):
-    # Across processes there is no event to wait on yet (the push stream is
-    # the ecosystem issue's): poll the status route, bounded.
-    for _ in range(attempts):
-        status = httpx.get(url + "/").json()
-        if predicate(status):
-            return status
-        time.sleep(0.05)
-    raise AssertionError(f"timed out; last status {status}")
+def wait_until(url, predicate, timeout=60):
+    """The first status from ``/api/status/ws`` that satisfies ``predicate``.
+
+    The stream sends the current status on connect, then each change as it
+    happens: a wait on events, across processes, with no polling.
+    """
+    from websockets.sync.client import connect
+
+    deadline = time.monotonic() + timeout
+    status = None
+    with connect(url.replace("http://", "ws://") + "/api/status/ws") as ws:
+        while True:
+            try:
+                message = ws.recv(timeout=max(deadline - time.monotonic(), 0.01))
+            except TimeoutError:
+                raise AssertionError(f"timed out after {timeout} s; last status {status}") from None
+            status = json.loads(message)["msg"].get("status", status)
+            if status is not None and predicate(status):
+                return status
 
 
 def test_the_desktop_app_serves_the_same_api_and_quits_on_sigterm(data_dir, tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
     command = [sys.executable, "-m", "queue_gui", "--port", "0", "--data-dir", data_dir, "--profile", TEST_PROFILE]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
+    with ended_cleanly(process):
         line = process.stdout.readline()
         assert line.startswith("queue-gui: serving http://"), process.stderr.read() if not line else line
         url = line.split()[-1]
@@ -169,8 +196,6 @@ def test_the_desktop_app_serves_the_same_api_and_quits_on_sigterm(data_dir, tmp_
         reply = httpx.post(url + "/add_to_queue", json={"plan": {"name": "count", "args": [["det1"]]}}).json()
         assert reply["success"], reply["msg"]
         assert [item["name"] for item in httpx.get(url + "/queue_view").json()["queue"]] == ["count"]
-    finally:
-        assert finish(process) == 0
 
 
 @pytest.mark.parametrize("to_the_group", [False, True], ids=["to the app", "to its process group"])
@@ -183,22 +208,27 @@ def test_sigterm_during_a_plan_aborts_it_cleanly_and_keeps_it(data_dir, to_the_g
         wait_until(url, lambda s: s["worker_environment_exists"])
         httpx.post(url + "/process_queue")
         wait_until(url, lambda s: s["manager_state"] == "executing_queue")
-    finally:
-        if to_the_group:
-            os.killpg(process.pid, signal.SIGTERM)
-            assert process.wait(60) == 0
-        else:
-            assert finish(process) == 0
+    except BaseException:
+        finish(process)
+        raise
+    if to_the_group:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            code = process.wait(60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    else:
+        code = finish(process)
+    assert code == 0
 
     process, url = launch(data_dir)
-    try:
+    with ended_cleanly(process):
         assert httpx.get(url + "/queue_view").json()["queue"][0]["item_uid"] == item["item_uid"]
         record = history_in(data_dir)[-1]
         assert record["item_uid"] == item["item_uid"]
         assert record["result"]["exit_status"] == "aborted"
         assert "shut down while the plan was running" in record["result"]["msg"]
-    finally:
-        assert finish(process) == 0
 
 
 def test_a_tiled_uri_that_cannot_work_is_refused_before_anything_starts(data_dir):
@@ -216,13 +246,11 @@ def test_headless_with_a_tiled_uri_serves_and_reports_the_shared_store(data_dir)
         uri = f"http://127.0.0.1:{probe.getsockname()[1]}"
     env = dict(os.environ, QUEUE_GUI_TILED_API_KEY="abc123", TILED_RETRY_ATTEMPTS="1")
     process, url = launch(data_dir, "--tiled-uri", uri, env=env)
-    try:
+    with ended_cleanly(process):
         status = httpx.get(url + "/api/store/status").json()
         assert status["success"] is True and status["tiled_uri"] == uri
         assert status["tiled_state"] in ("connecting", "unreachable") and status["runs_waiting"] == 0
         assert httpx.get(url + "/api/runs").json()["runs"] == []
-    finally:
-        assert finish(process) == 0
 
 
 @pytest.mark.parametrize("display", [None, ":97"], ids=["no DISPLAY", "a display nobody serves"])

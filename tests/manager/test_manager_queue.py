@@ -217,22 +217,49 @@ def test_queue_and_history_survive_a_restart(data_dir):
 
 
 def test_a_pause_requested_between_plans_pauses_the_next_plan(engine):
+    """A pause asked for after one plan ended and before the next started pauses that next plan.
+
+    The request is made from a status listener, on the manager's thread, as
+    the end of a plan is published: it reaches the manager's inbox before the
+    worker can report that the next plan started, so it lands between the
+    two plans every time. The queue holds far more plans than are paused, so
+    a queue that runs on (or drains) after an accepted pause is a dropped
+    pause, and fails the test.
+    """
     for _ in range(30):
         engine.add("count", ["det1"])
     engine.open_environment()
-    engine.ok("queue_start")
-    # Ask for pauses at arbitrary moments of a queue of short plans: each
-    # must end in 'paused', never be silently dropped.
-    for _ in range(3):
-        engine.watch.wait_state("executing_queue")
-        engine.ok("re_pause", option="immediate")
-        status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the pause")
-        if status["manager_state"] == "idle":
-            assert status["items_in_queue"] == 0, "the queue ended with a pause still asked for"
-            break
-        assert status["pause_pending"] is False
-        engine.ok("re_resume")
-    engine.watch.wait(lambda s: s["manager_state"] == "idle", 60, "the queue to finish")
+    wanted, requests, finished = threading.Event(), [], [0]
+
+    def between_plans(kind, status):
+        if kind != "status":
+            return
+        ended = status["items_in_history"] > finished[0]
+        finished[0] = status["items_in_history"]
+        if ended and wanted.is_set() and status["manager_state"] == "executing_queue":
+            wanted.clear()
+            requests.append((status["items_in_history"], engine.manager.submit("re_pause", {"option": "immediate"})))
+
+    engine.manager.subscribe(between_plans)
+    try:
+        mark = engine.watch.mark()
+        engine.ok("queue_start")
+        for attempt in range(3):
+            wanted.set()
+            status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the pause", after=mark)
+            assert status["manager_state"] == "paused", f"pause {attempt + 1} was dropped: the queue ran on to {status}"
+            finished_at_request, reply = requests[-1]
+            assert reply.result(10)["success"], reply.result()
+            assert status["items_in_history"] == finished_at_request, "the next plan paused, not a later one"
+            assert status["pause_pending"] is False
+            mark = engine.watch.mark()
+            engine.ok("re_resume")
+        status = engine.watch.wait(lambda s: s["manager_state"] == "idle", 60, "the queue to finish", after=mark)
+    finally:
+        engine.manager.unsubscribe(between_plans)
+    assert len(requests) == 3
+    assert status["items_in_queue"] == 0 and status["items_in_history"] == 30
+    assert all(h["result"]["exit_status"] == "completed" for h in engine.history())
 
 
 def test_open_right_after_close_uses_the_next_standby(engine):

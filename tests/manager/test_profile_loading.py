@@ -10,7 +10,8 @@ import textwrap
 import threading
 
 from queue_gui.manager.manager import Manager
-from tests.conftest import RunningManager, StatusWatch
+from queue_gui.testing import StatusWatch
+from tests.conftest import RunningManager
 
 HANGING = "import time\ntime.sleep(600)\n"
 SMALL = textwrap.dedent(

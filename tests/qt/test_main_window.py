@@ -113,14 +113,6 @@ def test_plan_editor_adds_a_valid_plan_and_shows_an_error_for_an_invalid_one(gui
     gui.screenshot("main_window_plan_editor.png")
 
 
-def test_idle_screenshot(gui):
-    gui.add("count", ["det1", "det2"])
-    gui.add("scan", ["det1", "det2"], "motor", -1, 1, 10)
-    gui.http.post("/add_to_queue", json={"plan": {"name": "rel_grid_scan", "args": [["det4"], "motor1", -1, 1, 3, "motor2", -2, 2, 5]}})
-    gui.qtbot.waitUntil(lambda: gui.window.queue_model.rowCount() == 3)
-    gui.screenshot("main_window_idle.png")
-
-
 def test_a_dead_worker_is_reported_in_a_dialog_and_the_window_stays_usable(gui):
     import signal
 
@@ -162,13 +154,46 @@ def test_a_profile_that_fails_says_so_and_that_nothing_was_running(qtbot, tmp_pa
         gui.close()
 
 
-def test_reload_profile_from_the_environment_menu(gui):
-    before = gui.bridge.status["plans_allowed_uid"]
-    assert gui.action("profile_reload").isEnabled()
-    gui.action("profile_reload").trigger()
-    gui.wait_status(lambda s: s["manager_state"] == "idle")
-    gui.open_environment()
-    assert gui.bridge.status["plans_allowed_uid"] == before, "the same profile describes the same plans"
+RELOADABLE_PROFILE = """from queue_gui.worker.profiles.sim import *  # noqa: F401,F403
+from queue_gui.worker.profiles.sim import __all__ as _sim_all
+"""
+
+ADDED_PLAN = """
+import bluesky.plans as bp
+
+
+def aligned_count(detectors, num=1):
+    \"\"\"count, written into the profile while queue-gui runs.\"\"\"
+    return (yield from bp.count(detectors, num=num))
+
+
+__all__ = list(_sim_all) + ["aligned_count"]
+"""
+
+
+def test_reload_profile_from_the_environment_menu(qtbot, tmp_path):
+    """Reload re-reads the startup profile: a plan written into it is offered without opening anything.
+
+    Opening the environment would re-read a changed profile by itself, so the
+    environment stays closed: only the reload can bring the new plan in.
+    """
+    profile = tmp_path / "beamline.py"
+    profile.write_text(RELOADABLE_PROFILE + "__all__ = list(_sim_all)\n")
+    gui = Gui(qtbot, tmp_path, profile=str(profile))
+    try:
+        editor = gui.window.plan_editor
+        qtbot.waitUntil(lambda: "count" in editor.plan_names())
+        assert "aligned_count" not in editor.plan_names()
+        profile.write_text(RELOADABLE_PROFILE + ADDED_PLAN)
+        assert gui.action("profile_reload").isEnabled()
+        with qtbot.waitSignal(gui.bridge.description_changed, timeout=30000,
+                              check_params_cb=lambda plans, devices: "aligned_count" in plans):
+            gui.action("profile_reload").trigger()
+        qtbot.waitUntil(lambda: "aligned_count" in editor.plan_names())
+        gui.wait_status(lambda s: s["manager_state"] == "idle" and s["profile_state"] == "loaded")
+        assert gui.bridge.status["worker_environment_exists"] is False, "reloaded, not opened"
+    finally:
+        gui.close()
 
 
 def test_update_environment_shows_components_found_on_connect(qtbot, tmp_path):

@@ -8,7 +8,8 @@ clean state between them.
 import httpx
 import pytest
 
-from tests.conftest import TEST_PROFILE, StatusWatch
+from queue_gui.testing import StatusWatch
+from tests.conftest import TEST_PROFILE
 
 API_KEY = "a-long-random-test-key"
 

@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import statistics
 import threading
 import time
 
@@ -58,28 +57,32 @@ def test_status_arrives_on_connect_and_after_a_queue_change(shared_service, api)
         receive(ws, is_status(items_in_queue=0), timeout=2)
 
 
-def test_push_latency_from_a_queue_change(shared_service, api):
-    """The manager's status event to the client's receipt, both clocks in this process."""
-    emitted = {}
+def test_each_queue_change_is_pushed_in_order(shared_service, api):
+    """Every add is pushed as its own status, in order, the one the manager emitted.
+
+    How long that takes is a benchmark (``benchmarks/bench_api.py``, "push:
+    POST queue/item/add to /api/status/ws message"), not a test: a timing
+    threshold on a shared machine fails on load, not on a bug.
+    """
+    emitted = []
 
     def on_event(kind, payload):
         if kind == "status":
-            emitted.setdefault(payload["plan_queue_uid"], time.perf_counter())
+            emitted.append(payload["plan_queue_uid"])
 
-    latencies = []
     with connect(ws_url(shared_service, "status")) as ws:
         ws.recv(timeout=2)
         shared_service.manager.subscribe(on_event)
         try:
+            received = []
             for size in range(1, 21):
                 api.post("/api/queue/item/add", json={"item": COUNT})
-                status = receive(ws, is_status(items_in_queue=size), timeout=2)["msg"]["status"]
-                latencies.append(time.perf_counter() - emitted[status["plan_queue_uid"]])
+                received.append(receive(ws, is_status(items_in_queue=size), timeout=2)["msg"]["status"])
         finally:
             shared_service.manager.unsubscribe(on_event)
-    median, worst = statistics.median(latencies) * 1000, max(latencies) * 1000
-    print(f"push latency: median {median:.2f} ms, max {worst:.2f} ms")
-    assert median < 10, latencies
+    uids = [status["plan_queue_uid"] for status in received]
+    assert len(set(uids)) == 20, "each change has its own queue uid"
+    assert list(dict.fromkeys(uid for uid in emitted if uid in uids)) == uids, "pushed in the order emitted"
 
 
 def test_info_stream_names_queue_changes(shared_service, api):

@@ -1,12 +1,11 @@
-"""The history panel over a real Qt model whose rows carry history items."""
+"""The history panel over the application's own ``HistoryModel`` (rows newest first, items at ``ItemRole``)."""
 
 import time
 
 import pytest
 from qtpy.QtCore import QItemSelectionModel, Qt
-from qtpy.QtGui import QStandardItem, QStandardItemModel
 
-from queue_gui.qt.formatting import call_text
+from queue_gui.qt.history_model import HistoryModel
 from queue_gui.qt.roles import ItemRole
 from queue_gui.qt.widgets.history_panel import HistoryPanel
 
@@ -39,6 +38,7 @@ def history_item(uid, status, **result):
     }
 
 
+#: In row order: the model shows the newest attempt (u-3) first.
 ITEMS = [
     history_item("u-3", "failed", msg="ValueError: detector saturated", traceback=TRACEBACK),
     history_item("u-2", "stopped"),
@@ -47,12 +47,15 @@ ITEMS = [
 
 
 def make_model(items):
-    model = QStandardItemModel()
-    for item in items:
-        row = QStandardItem(f"{call_text(item)}  {item['result']['exit_status']}")
-        row.setData(item, ItemRole)
-        model.appendRow(row)
+    """The window's ``HistoryModel``, given the history as the manager sends it (oldest first)."""
+    model = HistoryModel()
+    model.set_history(list(reversed(items)))
     return model
+
+
+def test_the_panel_reads_items_where_the_model_puts_them():
+    model = make_model(ITEMS)
+    assert [model.index(row, 0).data(ItemRole)["item_uid"] for row in range(3)] == ["u-3", "u-2", "u-1"]
 
 
 @pytest.fixture
@@ -116,12 +119,10 @@ def test_buttons_follow_the_model(qtbot):
     widget = HistoryPanel(model)
     qtbot.addWidget(widget)
     assert not widget.clear_button.isEnabled() and not widget.copy_button.isEnabled()
-    row = QStandardItem("count")
-    row.setData(ITEMS[1], ItemRole)
-    model.appendRow(row)
+    model.set_history([ITEMS[1]])
     assert widget.clear_button.isEnabled()
     widget.view.selectionModel().select(model.index(0, 0), QItemSelectionModel.ClearAndSelect)
     assert widget.copy_button.isEnabled() and "stopped" in widget.details.toPlainText()
-    model.clear()
+    model.set_history([])
     assert not widget.clear_button.isEnabled() and not widget.copy_button.isEnabled()
     assert "Select a finished plan" in widget.details.toPlainText()
