@@ -13,13 +13,18 @@ sends none.
 """
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from fastapi import APIRouter, Body
+from fastapi.responses import Response
 
 from . import api_models as m
 from .replies import EncodedReplies, FastJSONRoute, run_command
 from ..wire import CommandName
+
+if TYPE_CHECKING:
+    from ..manager.manager import Manager
+    from .replies import StatusReplies
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}
@@ -123,7 +128,7 @@ ROUTES = (
 )
 
 
-def api_router(manager, statuses):
+def api_router(manager: "Manager", statuses: "StatusReplies") -> APIRouter:
     """The ``/api`` routes bound to ``manager``; ``statuses`` (a ``StatusReplies``) answers ``status``."""
     router = APIRouter(prefix="/api", tags=["api"], route_class=FastJSONRoute)
     cache = EncodedReplies()
@@ -144,7 +149,8 @@ def api_router(manager, statuses):
 def _endpoint(manager, route, cache, statuses):
     command, fixed, cache_key = route.command, route.fixed, route.cache_key
 
-    async def endpoint(body: Optional[route.request] = Body(None)):
+    # The body model is chosen per route at run time, which no static checker can follow.
+    async def endpoint(body: Optional[route.request] = Body(None)) -> Response:  # type: ignore[name-defined]
         if command == "status":
             published = statuses.response()
             if published is not None:

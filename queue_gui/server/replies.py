@@ -5,9 +5,13 @@ same whichever router sent it, and the app factory (``app.py``) stays free
 of them: the routers import this module, never the factory.
 """
 
+from __future__ import annotations
+
 import asyncio
 import json
 import math
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pydantic_core
@@ -15,6 +19,11 @@ import pydantic_core
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+
+from ..inbox import Reply
+
+if TYPE_CHECKING:
+    from ..manager.manager import Manager
 
 #: A manager command that has not answered after this long is reported as a
 #: server-side timeout instead of hanging the client.
@@ -33,7 +42,7 @@ class JSONReply(JSONResponse):
     non-string key) is encoded by the standard library instead.
     """
 
-    def render(self, content):
+    def render(self, content: Any) -> bytes:
         try:
             return orjson.dumps(content)
         except TypeError:
@@ -107,7 +116,7 @@ class FastJSONRequest(Request):
     manager refuses non-finite numbers itself.
     """
 
-    async def json(self):
+    async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
@@ -120,10 +129,10 @@ class FastJSONRequest(Request):
 class FastJSONRoute(APIRoute):
     """An API route that hands its handler a :class:`FastJSONRequest` (FastAPI's custom route hook)."""
 
-    def get_route_handler(self):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def fast_json_handler(request: Request):
+        async def fast_json_handler(request: Request) -> Response:
             return await handler(FastJSONRequest(request.scope, request.receive))
 
         return fast_json_handler
@@ -139,10 +148,10 @@ class EncodedReplies:
     clients poll it. Used on the server's event loop only.
     """
 
-    def __init__(self):
-        self._bodies = {}  # command -> (uid, encoded body)
+    def __init__(self) -> None:
+        self._bodies: dict[str, tuple[str, bytes | memoryview]] = {}  # command -> (uid, encoded body)
 
-    def response(self, command, key, reply):
+    def response(self, command: str, key: str, reply: Reply) -> Response:
         uid = reply.get(key)
         if reply.get("success") is not True or not isinstance(uid, str):
             return JSONReply(reply)
@@ -164,11 +173,11 @@ class StatusReplies:
     answer the client has already received. Used on the event loop only.
     """
 
-    def __init__(self, manager):
+    def __init__(self, manager: Manager) -> None:
         self._manager = manager
-        self._encoded = (None, b"")
+        self._encoded: tuple[dict[str, Any] | None, bytes | memoryview] = (None, b"")
 
-    def response(self):
+    def response(self) -> Response | None:
         """The reply, or None while the manager has not published a status yet."""
         status = self._manager.latest_status()
         if status is None or self._manager.stopped:
@@ -180,7 +189,7 @@ class StatusReplies:
         return Response(body, media_type="application/json")
 
 
-async def command_reply(manager, name, params=None):
+async def command_reply(manager: Manager, name: str, params: dict[str, Any] | None = None) -> tuple[Reply, int]:
     """Submit one manager command and await it without blocking the loop.
 
     Returns the reply dict and the HTTP status: 504 with a refusal when the
@@ -197,13 +206,15 @@ async def command_reply(manager, name, params=None):
         return {"success": False, "msg": f"the manager did not answer '{name}' in time"}, 504
 
 
-async def run_command(manager, name, params=None, cache=None, cache_key=None):
+async def run_command(
+    manager: Manager, name: str, params: dict[str, Any] | None = None, cache: EncodedReplies | None = None, cache_key: str | None = None
+) -> Response:
     """Run one manager command and answer with its reply.
 
     With ``cache`` (an :class:`EncodedReplies`), the reply's body is reused
     while its ``cache_key`` field (a ``*_uid``) keeps its value.
     """
     reply, status_code = await command_reply(manager, name, params)
-    if cache is not None and status_code == 200:
+    if cache is not None and cache_key is not None and status_code == 200:
         return cache.response(name, cache_key, reply)
     return JSONReply(reply, status_code=status_code)
