@@ -104,7 +104,7 @@ class NullConsumer:
             batch = self._queue.get()
             if batch is None:
                 return
-            for name, doc in batch:
+            for name, _doc in batch:
                 if name == "stop":
                     self.done.set()
 

@@ -108,7 +108,8 @@ class WireName(str, enum.Enum):
     """A name sent between the parts: formats as its plain value (``f"{name}"`` is ``'queue_get'``)."""
 
     __str__ = str.__str__
-    __format__ = str.__format__
+    # As enum.StrEnum (3.11) does; typeshed's str.__format__ takes its argument positionally only.
+    __format__ = str.__format__  # type: ignore[assignment]
 
 
 class CommandName(WireName):

@@ -5,9 +5,12 @@ entry it saw (``console_output_update``, as bluesky-httpserver serves it)
 instead of downloading the whole text again.
 """
 
+from __future__ import annotations
+
 import collections
 import itertools
 import time
+from typing import Any
 
 from .dispatch import Refused, command
 from .uids import new_uid
@@ -28,33 +31,33 @@ class ConsoleBuffer:
         Changes with every entry; the uid of the newest one once there is one.
     """
 
-    def __init__(self, maxlen=CONSOLE_BUFFER_LINES):
-        self._entries = collections.deque(maxlen=maxlen)
-        self._sequence = {}  # uid -> sequence number of the entries still buffered
+    def __init__(self, maxlen: int = CONSOLE_BUFFER_LINES) -> None:
+        self._entries: collections.deque[tuple[int, dict[str, Any]]] = collections.deque(maxlen=maxlen)
+        self._sequence: dict[str, int] = {}  # uid -> sequence number of the entries still buffered
         self._next = 0
         self.uid = new_uid()
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._entries)
 
-    def append(self, text):
+    def append(self, text: str) -> dict[str, Any]:
         """Buffer one piece of output; returns its entry."""
         if len(self._entries) == self._entries.maxlen:
             _, oldest = self._entries[0]
             del self._sequence[oldest["uid"]]
-        entry = {"time": time.time(), "msg": text, "uid": new_uid()}
+        entry: dict[str, Any] = {"time": time.time(), "msg": text, "uid": new_uid()}
         self._entries.append((self._next, entry))
         self._sequence[entry["uid"]] = self._next
         self._next += 1
         self.uid = entry["uid"]
         return entry
 
-    def text(self, nlines):
+    def text(self, nlines: int) -> str:
         """The last ``nlines`` entries joined."""
         start = max(len(self._entries) - nlines, 0)
         return "".join(entry["msg"] for _, entry in itertools.islice(self._entries, start, None))
 
-    def since(self, last_msg_uid):
+    def since(self, last_msg_uid: str) -> list[dict[str, Any]]:
         """Entries after ``last_msg_uid``; all of them when that uid is unknown or ``"ALL"``.
 
         An unknown uid means the client missed entries (or never had any), so

@@ -6,8 +6,14 @@ name, so a typo in a client never goes unnoticed. A handler returns a dict
 "msg": ...}`` and the manager keeps running.
 """
 
+from __future__ import annotations
+
 import logging
 import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from ..inbox import Reply
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +21,10 @@ logger = logging.getLogger(__name__)
 #: everywhere so that they never cause a refusal by themselves.
 COMMON_PARAMS = frozenset({"lock_key", "user", "user_group"})
 
-COMMANDS = {}
+#: Command name -> (handler, the parameters it knows, the part of the manager a lock on it protects).
+COMMANDS: dict[str, tuple[Callable[..., Any], frozenset[str], str | None]] = {}
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
 
 #: A quoted value longer than this is shown cut in a refusal (a 6 MB device
 #: name once came back in full); the whole message is capped too.
@@ -24,7 +33,7 @@ MAX_MESSAGE_CHARS = 4000
 _LONG_QUOTED = re.compile(r"'([^']{%d,})'|\"([^\"]{%d,})\"" % (MAX_ECHO_CHARS, MAX_ECHO_CHARS))
 
 
-def shorten_echoes(msg):
+def shorten_echoes(msg: str) -> str:
     """A refusal with every long quoted value cut to its start and its length."""
 
     def cut(match):
@@ -39,7 +48,7 @@ class Refused(Exception):
     """A request that does not fit the current state or names missing data."""
 
 
-def command(name, params=(), locked_by=None):
+def command(name: str, params: Iterable[str] = (), locked_by: str | None = None) -> Callable[[_Handler], _Handler]:
     """Register a manager method as the handler of ``name``.
 
     ``locked_by`` (``"queue"`` or ``"environment"``) names the part of the
@@ -47,15 +56,15 @@ def command(name, params=(), locked_by=None):
     unless the request carries the lock's ``lock_key``.
     """
 
-    def register(method):
+    def register(method: _Handler) -> _Handler:
         COMMANDS[name] = (method, frozenset(params) | COMMON_PARAMS, locked_by)
         return method
 
     return register
 
 
-def dispatch(target, name, params):
-    """Run one command on ``target``; always returns a reply dict."""
+def dispatch(target: Any, name: str, params: Any) -> Reply:
+    """Run one command on ``target``; always returns a reply dict (``params`` not a dict included)."""
     reply = _dispatch(target, name, params)
     if not reply["success"]:
         reply["msg"] = shorten_echoes(reply["msg"])

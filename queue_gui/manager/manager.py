@@ -11,15 +11,18 @@ and the worker's reports move it on as soon as they arrive.
 The manager imports neither Qt nor bluesky.
 """
 
+from __future__ import annotations
+
 import concurrent.futures
 import logging
 import os
 import queue
 import threading
 import time
+from typing import Any
 
-from ..inbox import answer, refuse_queued
-from ..listeners import Listeners
+from ..inbox import Reply, answer, refuse_queued
+from ..listeners import Listener, Listeners
 from ..wire import CommandName, EnvironmentState, EventKind, ManagerState
 from ..worker.protocol import Command, Report
 from .console import ConsoleBuffer, ConsoleCommands
@@ -70,7 +73,9 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
     method is safe to call from any thread.
     """
 
-    def __init__(self, data_dir, profile_path=None, forward_documents=True, profile_timeout=DEFAULT_PROFILE_TIMEOUT):
+    def __init__(
+        self, data_dir: str | os.PathLike[str], profile_path: str | None = None, forward_documents: bool = True, profile_timeout: float = DEFAULT_PROFILE_TIMEOUT
+    ) -> None:
         self.data_dir = data_dir
         self.profile_path = profile_path
         self._forward_documents = forward_documents
@@ -115,7 +120,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._init_tasks()
 
     # ------------------------------------------------------------ any thread
-    def submit(self, name, params=None):
+    def submit(self, name: str, params: dict[str, Any] | None = None) -> concurrent.futures.Future[Reply]:
         """Queue a command; returns a Future resolving to the reply dict.
 
         Once the manager's thread has ended nobody reads the inbox: the
@@ -131,29 +136,29 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         return future
 
     @property
-    def failure(self):
+    def failure(self) -> str | None:
         """Why the manager's thread ended with an error (text), or None."""
         return self._failure
 
     @property
-    def stopped(self):
+    def stopped(self) -> bool:
         """True once the manager's thread has ended (shut down, or failed)."""
         return self._finished.is_set()
 
-    def stopped_reason(self):
+    def stopped_reason(self) -> str:
         if self._failure:
             return f"the queue-gui manager stopped after an error: {self._failure}"
         return "the queue-gui manager has been shut down"
 
-    def wait_finished(self, timeout=None):
+    def wait_finished(self, timeout: float | None = None) -> bool:
         """Block until the manager's thread has ended; True when it has."""
         return self._finished.wait(timeout)
 
-    def call(self, name, params=None, timeout=30):
+    def call(self, name: str, params: dict[str, Any] | None = None, timeout: float | None = 30) -> Reply:
         """Submit and wait for the reply (for scripts and tests, not for GUIs)."""
         return self.submit(name, params).result(timeout)
 
-    def latest_status(self):
+    def latest_status(self) -> dict[str, Any] | None:
         """The status as last published, or None before the first; for any thread.
 
         Every change of state happens on the manager thread, which publishes
@@ -163,7 +168,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         """
         return self._last_status
 
-    def subscribe(self, listener):
+    def subscribe(self, listener: Listener) -> None:
         """``listener(kind, payload)`` is called on the manager thread for each event.
 
         Kinds (:class:`~queue_gui.wire.EventKind`): ``queue``, ``history``,
@@ -178,26 +183,26 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         """
         self._listeners.add(listener)
 
-    def unsubscribe(self, listener):
+    def unsubscribe(self, listener: Listener) -> None:
         self._listeners.remove(listener)
 
     @property
-    def worker_pid(self):
+    def worker_pid(self) -> int | None:
         """Process id of the current worker (standby or environment), or None."""
         worker = self._worker
         return worker.pid if worker is not None else None
 
-    def wait_ready(self, timeout=None):
+    def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until the database is open and the profile was described (or failed)."""
         return self._ready.wait(timeout)
 
-    def shutdown(self, timeout=30):
+    def shutdown(self, timeout: float | None = 30) -> bool:
         """Close the environment and the database; returns when the thread ended."""
         self._inbox.put((_STOP,))
         return self._finished.wait(timeout)
 
     # ------------------------------------------------------------ manager thread
-    def run(self):
+    def run(self) -> None:
         """The manager thread: open the database, start a standby worker, serve the inbox."""
         try:
             self._store = QueueStore(os.path.join(self.data_dir, DATABASE_NAME))

@@ -18,6 +18,8 @@ window and scripts may add plans before that.
   Open tries again once it is fixed.
 """
 
+from __future__ import annotations
+
 import hashlib
 import importlib.util
 import time
@@ -25,7 +27,7 @@ import time
 from ..inbox import answer
 from ..wire import CommandName
 from .dispatch import dispatch
-from .worker_client import ExpectedExit
+from .worker_client import ExpectedExit, WorkerClient
 
 #: Commands that check plans against the profile's description.
 HELD_COMMANDS = frozenset({CommandName.QUEUE_ITEM_ADD, CommandName.QUEUE_ITEM_ADD_BATCH, CommandName.QUEUE_ITEM_UPDATE, CommandName.QUEUE_ITEM_EXECUTE})
@@ -36,11 +38,13 @@ DESCRIPTION_KEY = "profile_description"
 HASH_KEY = "profile_hash"
 
 
-def profile_hash(path):
+def profile_hash(path: str | None) -> str | None:
     """SHA-256 of the profile file (the built-in one when ``path`` is None), or None when unreadable."""
     if path is None:
         spec = importlib.util.find_spec("queue_gui.worker.profiles.sim")
         path = spec.origin if spec is not None else None
+    if path is None:
+        return None
     try:
         with open(path, "rb") as file:
             return hashlib.sha256(file.read()).hexdigest()
@@ -50,6 +54,11 @@ def profile_hash(path):
 
 class ProfileState:
     """Held requests and the load deadline; relies on the manager's worker and profile flags."""
+
+    # Set by the Manager's __init__.
+    _worker: WorkerClient | None
+    _profile_loaded: bool
+    _profile_failed: bool
 
     def _init_profile_state(self, profile_timeout):
         self._profile_timeout = float(profile_timeout)
@@ -69,7 +78,7 @@ class ProfileState:
         self._store.set_meta(HASH_KEY, self._loading_hash)
 
     @property
-    def profile_loading(self):
+    def profile_loading(self) -> bool:
         """A standby is loading the profile and has not said how it went."""
         return self._worker is not None and not self._profile_loaded and not self._profile_failed
 

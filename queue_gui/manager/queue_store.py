@@ -11,10 +11,13 @@ corrupt the file.
 The store is used from one thread only (the manager's); it is not locked.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import os
 import sqlite3
+from typing import Any
 
 import orjson
 
@@ -58,6 +61,11 @@ RUNNING_FACTS_KEY = "running_facts"
 #: inserted between two others take the midpoint, so renumbering is rare.
 _POSITION_STEP = 1024.0
 
+#: A queue item or history record, as stored (JSON types).
+Item = dict[str, Any]
+#: A position in the queue: an index (negative from the back), ``"front"`` or ``"back"``.
+Position = int | str
+
 
 def _dumps(value):
     """JSON text of a record: orjson (a tenth of ``json.dumps``' time on a batch of a thousand
@@ -84,7 +92,7 @@ class QueueStore:
         the data as it was keeps the marker), so clients may cache by them.
     """
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.path = path
         # check_same_thread=False: the store may be created on one thread and
@@ -93,20 +101,20 @@ class QueueStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._queue = []
-        self._uid_set = set()
-        self._positions = []
-        self._history = []
-        self._running = None
+        self._queue: list[Item] = []
+        self._uid_set: set[str] = set()
+        self._positions: list[float] = []
+        self._history: list[Item] = []
+        self._running: Item | None = None
         self.queue_uid = new_uid()
         self.history_uid = new_uid()
-        self._queue_changes = []
-        self._history_changes = []
+        self._queue_changes: list[tuple[Any, ...]] = []
+        self._history_changes: list[tuple[Any, ...]] = []
         self._load()
 
     # ---------------------------------------------------------------- reading
     def _load(self):
-        set_aside = []
+        set_aside: list[str] = []
         rows = self._readable("queue", "SELECT rowid, item, position FROM queue ORDER BY position", set_aside)
         self._positions = [row[1] for row in rows]
         self._queue = [row[0] for row in rows]
@@ -121,7 +129,7 @@ class QueueStore:
             )
         facts = self.get_meta(RUNNING_FACTS_KEY)
         uid = self._running["item_uid"] if self._running else None
-        self._facts = facts if isinstance(facts, dict) and facts.get("item_uid") == uid and uid else None
+        self._facts: dict[str, Any] | None = facts if isinstance(facts, dict) and facts.get("item_uid") == uid and uid else None
 
     def _readable(self, table, query, set_aside):
         """The rows of ``query`` decoded, as ``(record, *other columns)``; a row that cannot be read
@@ -148,34 +156,34 @@ class QueueStore:
             readable.append((record, *rest))
         return readable
 
-    def items(self):
+    def items(self) -> list[Item]:
         """The queue in order (the running item excluded). Do not mutate."""
         return self._queue
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._queue)
 
-    def history(self):
+    def history(self) -> list[Item]:
         """Finished attempts, oldest first. Do not mutate."""
         return self._history
 
     @property
-    def running(self):
+    def running(self) -> Item | None:
         """The item being executed, or None."""
         return self._running
 
-    def index_of(self, uid):
+    def index_of(self, uid: str) -> int:
         """Position of the item with ``uid``; ``KeyError`` naming it when absent."""
         for index, item in enumerate(self._queue):
             if item["item_uid"] == uid:
                 return index
         raise KeyError(f"no item with uid '{uid}' in the queue")
 
-    def get(self, uid=None, pos=None):
+    def get(self, uid: str | None = None, pos: Position | None = None) -> Item:
         """The item by uid or by position (``"front"``, ``"back"`` or an int)."""
         return self._queue[self._resolve(uid, pos)]
 
-    def indices_of(self, uids):
+    def indices_of(self, uids: list[str]) -> list[int]:
         """Positions of several items in one pass; ``KeyError`` naming a missing uid."""
         if len(uids) == 1:
             return [self.index_of(uids[0])]
@@ -185,7 +193,7 @@ class QueueStore:
         except KeyError as error:
             raise KeyError(f"no item with uid '{error.args[0]}' in the queue") from None
 
-    def contains_uid(self, uid):
+    def contains_uid(self, uid: str) -> bool:
         return uid in self._uid_set or (self._running is not None and self._running["item_uid"] == uid)
 
     def _resolve(self, uid, pos):
@@ -206,7 +214,7 @@ class QueueStore:
             raise IndexError(f"position {pos} is out of range (the queue has {size} items)")
         return index % size
 
-    def insertion_index(self, pos=None, before_uid=None, after_uid=None):
+    def insertion_index(self, pos: Position | None = None, before_uid: str | None = None, after_uid: str | None = None) -> int:
         """Index at which a new item goes; at most one of the three may be given."""
         given = [x for x in (pos, before_uid, after_uid) if x is not None]
         if len(given) > 1:
@@ -300,7 +308,7 @@ class QueueStore:
         after = self._positions[index] if index < len(self._positions) else None
         if before is None and after is None:
             before, after = -_POSITION_STEP, _POSITION_STEP * count
-        elif before is None:
+        elif after is not None and before is None:
             before = after - _POSITION_STEP * (count + 1)
         elif after is None:
             after = before + _POSITION_STEP * (count + 1)
@@ -317,11 +325,13 @@ class QueueStore:
         self._db.execute("DELETE FROM queue WHERE item_uid = ?", (item["item_uid"],))
         return item
 
-    def add(self, item, pos=None, before_uid=None, after_uid=None):
+    def add(self, item: Item, pos: Position | None = None, before_uid: str | None = None, after_uid: str | None = None) -> int:
         """Insert one item; returns its index. The item must carry a new ``item_uid``."""
         return self.add_batch([item], pos=pos, before_uid=before_uid, after_uid=after_uid)[0]
 
-    def add_batch(self, items, pos=None, before_uid=None, after_uid=None):
+    def add_batch(
+        self, items: list[Item], pos: Position | None = None, before_uid: str | None = None, after_uid: str | None = None
+    ) -> list[int]:
         """Insert items together, in their order, all or none; returns their indices."""
         uids = [item["item_uid"] for item in items]
         running_uid = self._running["item_uid"] if self._running is not None else None
@@ -333,13 +343,13 @@ class QueueStore:
         self._commit(queue=("insert", index, list(items)))
         return list(range(index, index + len(items)))
 
-    def remove(self, uid=None, pos=None):
+    def remove(self, uid: str | None = None, pos: Position | None = None) -> Item:
         """Remove and return one item named by uid or position (default: the back)."""
         if uid is not None and pos is not None:
             raise ValueError("give either an item uid or a position, not both")
         return self.remove_batch([uid] if uid is not None else None, pos=pos)[0]
 
-    def remove_batch(self, uids=None, pos=None):
+    def remove_batch(self, uids: list[str] | None = None, pos: Position | None = None) -> list[Item]:
         """Remove items by uids (all must exist) or one by position; returns them."""
         indices = self.indices_of(uids) if uids is not None else [self._resolve(None, pos)]
         if len(set(indices)) != len(indices):
@@ -354,7 +364,7 @@ class QueueStore:
         """Delete a row but keep list indices valid until ``_compact``."""
         item = self._queue[index]
         self._db.execute("DELETE FROM queue WHERE item_uid = ?", (item["item_uid"],))
-        self._queue[index] = None
+        self._queue[index] = None  # type: ignore[call-overload]  # a hole, until _compact closes it
         self._uid_set.discard(item["item_uid"])
         return item
 
@@ -363,7 +373,9 @@ class QueueStore:
         self._queue = [self._queue[i] for i in keep]
         self._positions = [self._positions[i] for i in keep]
 
-    def move_batch(self, uids, pos=None, before_uid=None, after_uid=None):
+    def move_batch(
+        self, uids: list[str], pos: Position | None = None, before_uid: str | None = None, after_uid: str | None = None
+    ) -> list[int]:
         """Move items (in the order given) to a destination; returns their new indices.
 
         The destination is resolved after the moved items are taken out, so
@@ -386,7 +398,7 @@ class QueueStore:
             self._commit(queue=("move", list(indices), target))
         return list(range(target, target + len(items)))
 
-    def replace(self, uid, item):
+    def replace(self, uid: str, item: Item) -> int:
         """Replace the item with ``uid`` by ``item`` (which may carry a new uid)."""
         index = self.index_of(uid)
         if item["item_uid"] != uid and self.contains_uid(item["item_uid"]):
@@ -404,7 +416,7 @@ class QueueStore:
         self._commit(queue=("replace", index, item))
         return index
 
-    def clear(self):
+    def clear(self) -> None:
         """Remove every queued item (the running item stays)."""
         if not self._queue:
             return
@@ -415,7 +427,7 @@ class QueueStore:
         self._commit(queue=("clear",))
 
     # ------------------------------------------------------ running / history
-    def start_front(self, time_start=None):
+    def start_front(self, time_start: float | None = None) -> Item:
         """Take the front item out of the queue and record it as running (since ``time_start``)."""
         if self._running is not None:
             raise RuntimeError("an item is already running")
@@ -427,7 +439,7 @@ class QueueStore:
         self._commit(queue=("start",))
         return item
 
-    def set_running(self, item, time_start=None):
+    def set_running(self, item: Item, time_start: float | None = None) -> None:
         """Record an item that runs without being in the queue (immediate execution)."""
         if self._running is not None:
             raise RuntimeError("an item is already running")
@@ -438,7 +450,7 @@ class QueueStore:
         self._commit(queue=("run", item))
 
     @property
-    def running_facts(self):
+    def running_facts(self) -> dict[str, Any] | None:
         """``{"item_uid", "time_start", "run_uids", "scan_ids"}`` of the running item, or None. Do not mutate."""
         return self._facts
 
@@ -447,7 +459,7 @@ class QueueStore:
         self._write_meta(RUNNING_FACTS_KEY, facts)
         self._facts = facts
 
-    def update_running_facts(self, time_start=None, run_uid=None, scan_id=None):
+    def update_running_facts(self, time_start: float | None = None, run_uid: str | None = None, scan_id: int | None = None) -> None:
         """Keep what the worker reports of the running item, so that a crash does not lose it."""
         if self._facts is None:
             return
@@ -462,7 +474,7 @@ class QueueStore:
             self._write_meta(RUNNING_FACTS_KEY, facts)
         self._facts = facts
 
-    def finish_running(self, result, back_to_front):
+    def finish_running(self, result: dict[str, Any], back_to_front: bool) -> Item:
         """End the running item: append it with ``result`` to history, optionally requeue it.
 
         One transaction does both, so the item is never lost nor doubled.
@@ -484,7 +496,7 @@ class QueueStore:
         self._commit(queue=("finish", requeued), history=("append", [record]))
         return record
 
-    def clear_history(self):
+    def clear_history(self) -> None:
         if not self._history:
             return
         with self._transaction():
@@ -493,7 +505,7 @@ class QueueStore:
         self._history = []
         self._commit(history=("drop_front", dropped))
 
-    def trim_history(self, keep=None, through_uid=None):
+    def trim_history(self, keep: int | None = None, through_uid: str | None = None) -> None:
         """Drop the oldest records: all but the newest ``keep``, or up to ``through_uid`` included.
 
         An ``through_uid`` that is not in the history changes nothing.
@@ -501,8 +513,10 @@ class QueueStore:
         if through_uid is not None:
             uids = [record.get("item_uid") for record in self._history]
             drop = uids.index(through_uid) + 1 if through_uid in uids else 0
-        else:
+        elif keep is not None:
             drop = max(len(self._history) - keep, 0)
+        else:
+            raise ValueError("give the number of records to keep or the uid to trim through")
         if drop == 0:
             return
         with self._transaction():
@@ -511,11 +525,11 @@ class QueueStore:
         self._commit(history=("drop_front", drop))
 
     # ------------------------------------------------------------ settings
-    def get_meta(self, key, default=None):
+    def get_meta(self, key: str, default: Any = None) -> Any:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
-    def set_meta(self, key, value):
+    def set_meta(self, key: str, value: Any) -> None:
         with self._transaction():
             self._write_meta(key, value)
 
@@ -525,7 +539,7 @@ class QueueStore:
             (key, _dumps(value)),
         )
 
-    def close(self):
+    def close(self) -> None:
         self._db.close()
 
 

@@ -8,7 +8,7 @@ import os
 import uuid
 
 
-def new_uid():
+def new_uid() -> str:
     """A fresh uid for items and for the ``*_uid`` change markers."""
     return str(uuid.uuid4())
 
@@ -18,7 +18,7 @@ def new_uid():
 _VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
-def new_uids(count):
+def new_uids(count: int) -> list[str]:
     """``count`` fresh uids (random UUID4 strings, as :func:`new_uid`) from one read of ``os.urandom``.
 
     ``uuid.uuid4()`` reads the random source and builds a ``UUID`` object

@@ -6,18 +6,25 @@ crashed) it reaps the process and reports the exit code. The manager thus
 learns of a dead worker at once, not after a polling interval.
 """
 
+from __future__ import annotations
+
 import enum
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
+import multiprocessing.context
+import multiprocessing.process
 import threading
+from collections.abc import Callable
+from typing import Any
 
-from ..worker.protocol import Report, message
+from ..worker.protocol import Command, Report, message
 
 logger = logging.getLogger(__name__)
 
 
-def worker_context():
+def worker_context() -> multiprocessing.context.ForkServerContext:
     """The multiprocessing context workers start from (see :meth:`WorkerClient.start`)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["queue_gui.worker.preload"])
@@ -46,20 +53,26 @@ class WorkerClient:
         the process has ended (negative exit code: killed by that signal).
     """
 
-    def __init__(self, profile_path, on_report, on_exit, forward_documents=True):
+    def __init__(
+        self,
+        profile_path: str | None,
+        on_report: Callable[[WorkerClient, dict[str, Any]], None],
+        on_exit: Callable[[WorkerClient, int | None], None],
+        forward_documents: bool = True,
+    ) -> None:
         self.profile_path = profile_path
         self._on_report = on_report
         self._on_exit = on_exit
         self._forward_documents = forward_documents
-        self._conn = None
-        self._process = None
+        self._conn: multiprocessing.connection.Connection | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
         self._send_lock = threading.Lock()
 
     @property
-    def pid(self):
+    def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def start(self):
+    def start(self) -> None:
         # forkserver: each worker is forked from a server process that has
         # imported bluesky and ophyd once (queue_gui.worker.preload) and
         # has no threads and no Qt state, so a worker starts in a fraction
@@ -81,7 +94,7 @@ class WorkerClient:
         self._conn = parent_conn
         threading.Thread(target=self._read, name="queue-gui-worker-reader", daemon=True).start()
 
-    def send(self, kind, **fields):
+    def send(self, kind: Command, **fields: Any) -> bool:
         """Send a command; False when the worker can no longer be reached."""
         if self._conn is None:
             return False
@@ -93,12 +106,12 @@ class WorkerClient:
             return False
         return True
 
-    def kill(self):
+    def kill(self) -> None:
         """End the worker at once (SIGKILL); its reader reports the exit."""
         if self._process is not None and self._process.is_alive():
             self._process.kill()
 
-    def join(self, timeout=None):
+    def join(self, timeout: float | None = None) -> bool:
         """Wait for the process to end; True when it has (or never started)."""
         if self._process is None or self._process.pid is None:
             return True
@@ -106,6 +119,7 @@ class WorkerClient:
         return not self._process.is_alive()
 
     def _read(self):
+        assert self._conn is not None and self._process is not None, "start() sets both before it starts this thread"
         conn = self._conn
         while True:
             try:

@@ -13,13 +13,18 @@ sends none.
 """
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from fastapi import APIRouter, Body
+from fastapi.responses import Response
 
 from . import api_models as m
 from .replies import FastJSONRoute, run_command
 from ..wire import CommandName
+
+if TYPE_CHECKING:
+    from ..manager.manager import Manager
+    from .replies import PublishedReplies
 
 #: Body fields the server accepts for compatibility and does not pass on.
 _IGNORED = {"reload"}
@@ -116,7 +121,7 @@ ROUTES = (
 )
 
 
-def api_router(manager, published):
+def api_router(manager: "Manager", published: "PublishedReplies") -> APIRouter:
     """The ``/api`` routes bound to ``manager``; ``published`` (a ``PublishedReplies``) answers the reads it can."""
     router = APIRouter(prefix="/api", tags=["api"], route_class=FastJSONRoute)
     for route in ROUTES:
@@ -136,7 +141,8 @@ def api_router(manager, published):
 def _endpoint(manager, route, published):
     command, fixed = route.command, route.fixed
 
-    async def endpoint(body: Optional[route.request] = Body(None)):
+    # The body model is chosen per route at run time, which no static checker can follow.
+    async def endpoint(body: Optional[route.request] = Body(None)) -> Response:  # type: ignore[name-defined]
         reply = published.for_command(command)
         if reply is not None:
             return reply

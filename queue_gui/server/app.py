@@ -7,6 +7,10 @@ with a ``detail`` key, as the bluesky clients expect; no exception of the
 server leaks a traceback or drops a connection (see ``errors.py``).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,8 +21,14 @@ from .errors import CatchAll, on_http_error, on_invalid_request
 from .limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from .replies import PublishedReplies
 
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
-def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES, store=None):
+    from ..manager.manager import Manager
+    from ..store import RunStore
+
+
+def create_app(manager: Manager, api_key: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, store: RunStore | None = None) -> ASGIApp:
     """Build the ASGI app serving ``manager``.
 
     Parameters
@@ -45,7 +55,8 @@ def create_app(manager, api_key=None, max_body_bytes=DEFAULT_MAX_BODY_BYTES, sto
     app.include_router(push_router(manager))
     if store is not None:
         app.include_router(data_router(store))
-    app.add_exception_handler(RequestValidationError, on_invalid_request)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    # Starlette types every handler as taking any Exception; it calls each with its own class only.
+    app.add_exception_handler(RequestValidationError, on_invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http_error)  # type: ignore[arg-type]
     app.add_middleware(CatchAll)
     return ApiKeyAuth(BodySizeLimit(app, max_body_bytes), api_key)

@@ -4,18 +4,22 @@ Keys are compared in constant time. Without a configured key every request
 is served (the server then binds loopback addresses only; see the CLI).
 """
 
+from __future__ import annotations
+
 import hmac
 import json
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class ApiKeyAuth:
     """ASGI middleware: 401 without a key, 403 with a wrong one."""
 
-    def __init__(self, app, api_key):
+    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
         self.app = app
         self._key = api_key.encode() if api_key else None
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._key is None or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return

@@ -9,14 +9,18 @@ false``, as everywhere else.
 """
 
 import asyncio
-from typing import Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from .replies import COMMAND_TIMEOUT, FastJSONRoute, JSONReply
+from ..inbox import Reply
 from ..wire import StoreCommand
+
+if TYPE_CHECKING:
+    from ..store import RunStore
 
 
 class RunsRequest(BaseModel):
@@ -38,7 +42,7 @@ class TableRequest(BaseModel):
     format: Optional[Literal["json", "csv"]] = None
 
 
-async def store_reply(store, name, params):
+async def store_reply(store: "RunStore", name: str, params: dict[str, Any]) -> tuple[Reply, int]:
     """The store's reply to one command; 404 for an unknown run, 504 when it does not answer."""
     try:
         reply = await asyncio.wait_for(asyncio.wrap_future(store.submit(name, params)), COMMAND_TIMEOUT)
@@ -64,10 +68,10 @@ class NotFound(BaseModel):
 
 
 #: Declared in the OpenAPI schema of the routes that name a run.
-_NOT_FOUND = {404: {"model": NotFound, "description": "no saved run has this uid (or it lacks the stream)"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": NotFound, "description": "no saved run has this uid (or it lacks the stream)"}}
 
 
-def data_router(store):
+def data_router(store: "RunStore") -> APIRouter:
     """The saved-runs routes bound to ``store`` (a :class:`queue_gui.store.RunStore`)."""
     router = APIRouter(prefix="/api", tags=["runs"], route_class=FastJSONRoute)
 
@@ -79,18 +83,18 @@ def data_router(store):
         since: Optional[float] = Query(None, description="started at or after (seconds since the epoch)"),
         until: Optional[float] = Query(None, description="started at or before (seconds since the epoch)"),
         body: Optional[RunsRequest] = Body(None),
-    ):
+    ) -> Response:
         params = _merged(body, limit=limit, offset=offset, text=text, since=since, until=until)
         reply, status = await store_reply(store, StoreCommand.RUNS_LIST, params)
         return JSONReply(reply, status_code=status)
 
     @router.get("/runs/{uid}", summary="one saved run's index row", responses=_NOT_FOUND)
-    async def run_get(uid: str):
+    async def run_get(uid: str) -> Response:
         reply, status = await store_reply(store, StoreCommand.RUN_GET, {"uid": uid})
         return JSONReply(reply, status_code=status)
 
     @router.get("/runs/{uid}/documents", summary="every stored document of one run, in order", responses=_NOT_FOUND)
-    async def run_documents(uid: str):
+    async def run_documents(uid: str) -> Response:
         reply, status = await store_reply(store, StoreCommand.RUN_DOCUMENTS, {"uid": uid})
         return JSONReply(reply, status_code=status)
 
@@ -100,7 +104,7 @@ def data_router(store):
         stream: Optional[str] = Query(None, description="the stream (default 'primary')"),
         format: Optional[Literal["json", "csv"]] = Query(None, description="'json' (default) or 'csv'"),
         body: Optional[TableRequest] = Body(None),
-    ):
+    ) -> Response:
         params = _merged(body, stream=stream, format=format)
         params["uid"] = uid
         reply, status = await store_reply(store, StoreCommand.RUN_TABLE, params)

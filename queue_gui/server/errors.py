@@ -7,10 +7,14 @@ with a reset. :class:`CatchAll` answers the fault itself, inside that
 handler, and the exception goes no further than the log.
 """
 
+from __future__ import annotations
+
 import logging
 import typing
 
 from fastapi import Request
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,10 +31,10 @@ class CatchAll:
     wait for a body that never comes.
     """
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -74,7 +78,7 @@ def _jsonable_detail(value):
     return value if isinstance(value, (str, int, float, bool, list, type(None))) else str(value)
 
 
-async def on_invalid_request(request: Request, exc: RequestValidationError):
+async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
     errors = _jsonable_errors(exc.errors())
     msg = _summarize(errors)
     known = _known_fields(request)
@@ -96,6 +100,6 @@ def _known_fields(request):
     return sorted(fields) if fields else []
 
 
-async def on_http_error(request: Request, exc: StarletteHTTPException):
+async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
     msg = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     return JSONReply({"detail": exc.detail, "success": False, "msg": msg}, status_code=exc.status_code, headers=getattr(exc, "headers", None))

@@ -14,8 +14,13 @@ Three kinds, on every route alike (seed and ``/api``):
 The body is read here once and handed on unchanged.
 """
 
+from __future__ import annotations
+
 import json
 import re
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 #: Deepest nesting of arrays and objects a request body may have. An item
@@ -29,7 +34,7 @@ _NOT_BRACKETS_OR_QUOTES = bytes(b for b in range(256) if b not in b'[]{}"')
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def nesting_depth(body, limit=MAX_DEPTH):
+def nesting_depth(body: bytes, limit: int = MAX_DEPTH) -> int:
     """How deeply arrays and objects nest in a JSON text, counted up to ``limit + 1``.
 
     Every step is one C-level bytes operation, never a Python step per
@@ -65,7 +70,7 @@ def _depth(brackets, limit):
     return depth
 
 
-def lone_surrogate_path(body):
+def lone_surrogate_path(body: bytes) -> str | None:
     """Where a decoded string (or key) of the JSON body holds a lone surrogate, e.g. ``item.kwargs.md``; or None."""
     if not _SURROGATE_ESCAPE.search(body):
         return None  # the common case: no escape that could be one
@@ -73,7 +78,7 @@ def lone_surrogate_path(body):
         value = json.loads(body)
     except ValueError:
         return None  # not JSON: the parser will say so
-    pending = [((), value)]
+    pending: list[tuple[tuple[int | str, ...], Any]] = [((), value)]
     while pending:
         path, current = pending.pop()
         if isinstance(current, str):
@@ -111,12 +116,12 @@ def _dotted(path):
 class BodySizeLimit:
     """ASGI middleware: 413 for bodies above ``max_bytes``, 422 for bodies no reply could carry."""
 
-    def __init__(self, app, max_bytes=DEFAULT_MAX_BODY_BYTES, max_depth=MAX_DEPTH):
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES, max_depth: int = MAX_DEPTH) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -31,9 +31,13 @@ import asyncio
 import json
 import logging
 import time
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, WebSocket
 from ..wire import CommandName, EventKind
+
+if TYPE_CHECKING:
+    from ..manager.manager import Manager
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +63,17 @@ class PushHub:
     All methods but :meth:`_on_event` run on that loop.
     """
 
-    def __init__(self, manager, queue_size=QUEUE_SIZE):
+    def __init__(self, manager: "Manager", queue_size: int = QUEUE_SIZE) -> None:
         self._manager = manager
         self._queue_size = queue_size
-        self._loop = None
-        self._started = None
-        self._status = None
-        self._queues = {STATUS: set(), CONSOLE: set(), INFO: set(), DOCUMENTS: set()}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started: asyncio.Future[None] | None = None
+        self._status: dict[str, Any] | None = None
+        self._queues: dict[str, set[asyncio.Queue[str]]] = {STATUS: set(), CONSOLE: set(), INFO: set(), DOCUMENTS: set()}
 
     # ------------------------------------------------------------ manager thread
     def _on_event(self, kind, payload):
+        assert self._loop is not None, "subscribed only once the loop is known"
         try:
             self._loop.call_soon_threadsafe(self._publish, kind, payload, time.time())
         except RuntimeError:  # the loop was closed: the server has stopped
@@ -92,16 +97,16 @@ class PushHub:
                 self._started.set_result(None)
         await self._started
 
-    async def connect(self, channel):
+    async def connect(self, channel: str) -> "asyncio.Queue[str]":
         """A new connection's queue, with the current status first on status and info."""
         await self._start()
-        queue = asyncio.Queue(self._queue_size)
+        queue: asyncio.Queue[str] = asyncio.Queue(self._queue_size)
         if channel in (STATUS, INFO):
             queue.put_nowait(_text(time.time(), {"status": self._status}))
         self._queues[channel].add(queue)
         return queue
 
-    def disconnect(self, channel, queue):
+    def disconnect(self, channel: str, queue: "asyncio.Queue[str]") -> None:
         self._queues[channel].discard(queue)
 
     def _publish(self, kind, payload, timestamp):
@@ -141,28 +146,27 @@ def _text(timestamp, msg):
     return json.dumps({"time": timestamp, "msg": msg})
 
 
-def push_router(manager):
+def push_router(manager: "Manager") -> APIRouter:
     """WebSocket routes streaming ``manager``'s status, console output and changes."""
     hub = PushHub(manager)
     router = APIRouter(prefix="/api")
 
     @router.websocket("/status/ws")
-    async def status_ws(websocket: WebSocket):
+    async def status_ws(websocket: WebSocket) -> None:
         await _serve(websocket, hub, STATUS)
 
     @router.websocket("/console_output/ws")
-    async def console_output_ws(websocket: WebSocket):
+    async def console_output_ws(websocket: WebSocket) -> None:
         await _serve(websocket, hub, CONSOLE)
 
     @router.websocket("/info/ws")
-    async def info_ws(websocket: WebSocket):
+    async def info_ws(websocket: WebSocket) -> None:
         await _serve(websocket, hub, INFO)
 
     @router.websocket("/documents/ws")
-    async def documents_ws(websocket: WebSocket):
+    async def documents_ws(websocket: WebSocket) -> None:
         await _serve(websocket, hub, DOCUMENTS)
 
-    router.hub = hub
     return router
 
 

@@ -5,9 +5,13 @@ same whichever router sent it, and the app factory (``app.py``) stays free
 of them: the routers import this module, never the factory.
 """
 
+from __future__ import annotations
+
 import asyncio
 import json
 import math
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pydantic_core
@@ -16,7 +20,11 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from ..inbox import Reply
 from ..wire import CommandName, EventKind
+
+if TYPE_CHECKING:
+    from ..manager.manager import Manager
 
 #: A manager command that has not answered after this long is reported as a
 #: server-side timeout instead of hanging the client.
@@ -35,7 +43,7 @@ class JSONReply(JSONResponse):
     non-string key) is encoded by the standard library instead.
     """
 
-    def render(self, content):
+    def render(self, content: Any) -> bytes:
         try:
             return orjson.dumps(content)
         except TypeError:
@@ -109,7 +117,7 @@ class FastJSONRequest(Request):
     manager refuses non-finite numbers itself.
     """
 
-    async def json(self):
+    async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
@@ -122,10 +130,10 @@ class FastJSONRequest(Request):
 class FastJSONRoute(APIRoute):
     """An API route that hands its handler a :class:`FastJSONRequest` (FastAPI's custom route hook)."""
 
-    def get_route_handler(self):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def fast_json_handler(request: Request):
+        async def fast_json_handler(request: Request) -> Response:
             return await handler(FastJSONRequest(request.scope, request.receive))
 
         return fast_json_handler
@@ -145,38 +153,38 @@ class PublishedReplies:
     already received. Used on the server's event loop only.
     """
 
-    def __init__(self, manager):
+    def __init__(self, manager: Manager) -> None:
         self._manager = manager
-        self._bodies = {}  # read -> (the published payload, its encoded reply)
+        self._bodies: dict[str, tuple[Any, bytes | memoryview]] = {}  # read -> (the published payload, its encoded reply)
 
-    def status(self):
+    def status(self) -> Response | None:
         """The ``status`` reply, or None while the manager has published none (ask it then)."""
         return self._response("status", self._manager.latest_status(), lambda status: {"success": True, "msg": "", **status})
 
-    def queue(self):
+    def queue(self) -> Response | None:
         """The ``queue_get`` reply, or None."""
         return self._response("queue", self._manager.latest_event(EventKind.QUEUE), _queue_reply)
 
-    def queue_view(self):
+    def queue_view(self) -> Response | None:
         """The seed route ``/queue_view``'s reply, or None."""
         return self._response(
             "queue_view", self._manager.latest_event(EventKind.QUEUE),
             lambda event: {"success": True, "msg": "", "queue": event["items"]},
         )
 
-    def history(self):
+    def history(self) -> Response | None:
         """The ``history_get`` reply, or None."""
         return self._response(
             "history", self._manager.latest_event(EventKind.HISTORY),
             lambda event: {"success": True, "msg": "", "items": event["items"], "plan_history_uid": event["plan_history_uid"]},
         )
 
-    def for_command(self, name):
+    def for_command(self, name: str) -> Response | None:
         """The published reply standing in for command ``name``, or None when it has none."""
         read = _PUBLISHED_READS.get(name)
         return read(self) if read is not None else None
 
-    def _response(self, read, source, build):
+    def _response(self, read: str, source: Any, build: Callable[[Any], Reply]) -> Response | None:
         if source is None or self._manager.stopped:
             return None
         cached = self._bodies.get(read)
@@ -192,14 +200,14 @@ def _queue_reply(event):
     }
 
 
-_PUBLISHED_READS = {
+_PUBLISHED_READS: dict[str, Callable[[PublishedReplies], Response | None]] = {
     CommandName.STATUS: PublishedReplies.status,
     CommandName.QUEUE_GET: PublishedReplies.queue,
     CommandName.HISTORY_GET: PublishedReplies.history,
 }
 
 
-async def command_reply(manager, name, params=None):
+async def command_reply(manager: Manager, name: str, params: dict[str, Any] | None = None) -> tuple[Reply, int]:
     """Submit one manager command and await it without blocking the loop.
 
     Returns the reply dict and the HTTP status: 504 with a refusal when the
@@ -216,7 +224,7 @@ async def command_reply(manager, name, params=None):
         return {"success": False, "msg": f"the manager did not answer '{name}' in time"}, 504
 
 
-async def run_command(manager, name, params=None):
+async def run_command(manager: Manager, name: str, params: dict[str, Any] | None = None) -> Response:
     """Run one manager command and answer with its reply."""
     reply, status_code = await command_reply(manager, name, params)
     return JSONReply(reply, status_code=status_code)

@@ -5,13 +5,18 @@ and the rest of the seed's walk-through work as written. Each route maps to
 one manager command; the answers carry ``success`` and ``msg``.
 """
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from fastapi import APIRouter, Body
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from .replies import JSONReply, command_reply, run_command
 from ..wire import CommandName
+
+if TYPE_CHECKING:
+    from ..manager.manager import Manager
+    from .replies import PublishedReplies
 
 
 class PlanIn(BaseModel):
@@ -38,7 +43,7 @@ class OptionIn(BaseModel):
 _CONTINUE_COMMANDS = {"resume": CommandName.RE_RESUME, "abort": CommandName.RE_ABORT, "stop": CommandName.RE_STOP, "halt": CommandName.RE_HALT}
 
 
-def seed_router(manager, published):
+def seed_router(manager: "Manager", published: "PublishedReplies") -> APIRouter:
     """Routes of the seed demo bound to ``manager``."""
     router = APIRouter(tags=["seed"])
 
@@ -47,7 +52,7 @@ def seed_router(manager, published):
         return published.status() or await run_command(manager, CommandName.STATUS)
 
     @router.post("/add_to_queue", summary="append a plan to the queue")
-    async def add_to_queue(body: AddToQueueIn):
+    async def add_to_queue(body: AddToQueueIn) -> Response:
         plan = body.plan.model_dump()
         item = {"item_type": "plan", **plan}
         return await run_command(manager, CommandName.QUEUE_ITEM_ADD, {"item": item})
@@ -77,14 +82,14 @@ def seed_router(manager, published):
         return await run_command(manager, CommandName.ENVIRONMENT_CLOSE)
 
     @router.post("/re_pause", summary="pause the running plan ('immediate' or 'deferred')")
-    async def re_pause(body: Optional[OptionIn] = Body(None)):
+    async def re_pause(body: Optional[OptionIn] = Body(None)) -> Response:
         option = body.option if body and body.option is not None else "deferred"
         return await run_command(manager, CommandName.RE_PAUSE, {"option": option})
 
     @router.post("/re_continue", summary="resume, abort, stop or halt the paused plan")
-    async def re_continue(body: Optional[OptionIn] = Body(None)):
+    async def re_continue(body: Optional[OptionIn] = Body(None)) -> Response:
         option = body.option if body else None
-        name = _CONTINUE_COMMANDS.get(option)
+        name = _CONTINUE_COMMANDS.get(option) if option is not None else None
         if name is None:
             choices = ", ".join(_CONTINUE_COMMANDS)
             return JSONReply({"success": False, "msg": f"unknown option {option!r}: use one of {choices}"})

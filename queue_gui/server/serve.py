@@ -6,11 +6,14 @@ chosen port before anything is printed. uvicorn in a thread installs no
 signal handlers; the owner stops it with :meth:`ServerThread.stop`.
 """
 
+from __future__ import annotations
+
 import logging
 import socket
 import threading
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ..defaults import DEFAULT_HOST, DEFAULT_PORT
 
@@ -28,7 +31,7 @@ class ServerThread:
         0 picks a free port; read it back from :attr:`port`.
     """
 
-    def __init__(self, app, host=DEFAULT_HOST, port=DEFAULT_PORT):
+    def __init__(self, app: ASGIApp, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # proto=IPPROTO_TCP, not 0: accepted sockets inherit it, and asyncio
         # sets TCP_NODELAY only on sockets that say they are TCP. Without it
@@ -49,17 +52,17 @@ class ServerThread:
         self._thread = threading.Thread(target=self._run, name="queue-gui-http", daemon=True)
 
     @property
-    def url(self):
+    def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    def start(self):
+    def start(self) -> None:
         self._thread.start()
 
     def _run(self):
         self._server.run(sockets=[self._socket])
 
-    def stop(self, timeout=5):
+    def stop(self, timeout: float | None = 5) -> None:
         self._server.should_exit = True
         self._thread.join(timeout)
         self._socket.close()

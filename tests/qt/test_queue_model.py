@@ -458,10 +458,6 @@ class RowSignals:
         model.modelReset.connect(lambda: self.fired.append(("reset", None)))
 
 
-def rows(model):
-    return [model.uid_at(row) for row in range(model.rowCount())]
-
-
 def test_a_plan_starting_and_ending_touches_one_row_of_a_10000_item_queue(qapp):
     """Two whole-queue diffs per plan made the GUI's cost per plan grow with the queue length."""
     items = [plan(kwargs={"num": i}) for i in range(10_000)]
