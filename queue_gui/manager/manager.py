@@ -24,19 +24,20 @@ from typing import Any
 from ..inbox import Reply, answer, refuse_queued
 from ..listeners import Listener, Listeners
 from ..wire import CommandName, EnvironmentState, EventKind, ManagerState
-from ..worker.protocol import Command, Report
+from ..worker.protocol import Command
 from .console import ConsoleBuffer, ConsoleCommands
 from .dispatch import Refused, command, dispatch
 from .events import ChangePublisher
 from .tasks import TaskResults
 from .locks import LockCommands
 from .metadata import MetadataCommands
-from .profile_state import DEFAULT_PROFILE_TIMEOUT, ProfileState
+from .pause import PendingPause
+from .profile_state import DEFAULT_PROFILE_TIMEOUT
 from .queue_commands import QueueCommands
 from .queue_store import QueueStore
 from .uids import new_uid
 from .run_control import RunControl
-from .worker_client import ExpectedExit, WorkerClient
+from .worker_life import COMMAND_ENTRY as _COMMAND, EXIT_ENTRY as _EXIT, REPORT_ENTRY as _REPORT, WorkerLife
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +47,9 @@ DATABASE_NAME = "queue.sqlite"
 SHUTDOWN_GRACE = 10
 
 _STOP = "stop"
-_COMMAND = "command"
-_REPORT = "report"
-_EXIT = "exit"
 
 
-class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands, ProfileState, ChangePublisher, TaskResults):
+class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, MetadataCommands, WorkerLife, ChangePublisher, TaskResults):
     """Queue engine shared by the desktop window and the HTTP server.
 
     Parameters
@@ -96,10 +94,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._profile_error_msg = None
         self._description = None
         self._queue_stop_pending = False
-        self._pause_pending = False
-        self._pause_option = None
-        self._pause_sent_for = None  # item uid the pending pause was sent for
-        self._pause_failed_for = None  # item uid whose RunEngine was not running when it came
+        self._pause = PendingPause()
         self._plan_started_uid = None  # item uid the RunEngine reported running
         self._plan_queue_mode = {"loop": False, "ignore_failures": False}
         self._autostart = False
@@ -303,7 +298,7 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             "re_state": self._re_state,
             "ip_kernel_state": None,
             "ip_kernel_captured": None,
-            "pause_pending": self._pause_pending,
+            "pause_pending": self._pause.pending,
             "run_list_uid": self._uids["run_list"],
             "plan_queue_uid": self._store.queue_uid if self._store is not None else None,
             "plan_history_uid": self._store.history_uid if self._store is not None else None,
@@ -357,122 +352,6 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
         self._plan_queue_mode = {**self._plan_queue_mode, **mode}
         self._store.set_meta("plan_queue_mode", self._plan_queue_mode)
         return {}
-
-    # ------------------------------------------------------------ worker process
-    def _start_worker(self):
-        """Start a standby worker: it loads and describes the profile at once."""
-        self._profile_loaded = False
-        self._profile_failed = False
-        self._worker_exit_expected = None
-        self._begin_loading()
-        self._worker = WorkerClient(
-            self.profile_path,
-            on_report=lambda client, msg: self._inbox.put((_REPORT, client, msg)),
-            on_exit=lambda client, code: self._inbox.put((_EXIT, client, code)),
-            forward_documents=self._forward_documents,
-        )
-        self._worker.start()
-
-    def _retire_worker(self):
-        """Replace the current (standby) worker; the old one's exit is ignored."""
-        old = self._worker
-        self._start_worker()
-        if old is not None:
-            old.kill()
-
-    def _handle_report(self, client, msg):
-        if client is not self._worker:
-            return  # a retired worker's last words
-        handler = self._REPORT_HANDLERS.get(msg.get("type"))
-        if handler is None:
-            logger.warning("unknown report from the worker: %r", msg.get("type"))
-            return
-        try:
-            handler(self, msg)
-        except Exception as error:
-            # One report that cannot be handled (a full disk under the
-            # database, say) must not end the manager: say so and go on.
-            logger.exception("handling the worker's %r report failed", msg.get("type"))
-            self._add_console(f"queue-gui: internal error while handling the worker's {msg.get('type')!r} report: "
-                              f"{type(error).__name__}: {error}\n")
-
-    def _on_profile_loaded(self, msg):
-        self._profile_loaded = True
-        self._profile_deadline = None
-        self._profile_mtime = msg.get("profile_mtime")
-        self._profile_error_msg = None
-        self._take_description(msg["description"])
-        if self._state is ManagerState.INITIALIZING:
-            self._set_state(ManagerState.IDLE)
-
-    def _take_description(self, description):
-        """The profile's plans and devices as described now; their change markers move only if they changed."""
-        if self._description is None or description["plans"] != self._description["plans"]:
-            self._uids["plans"] = new_uid()
-        if self._description is None or description["devices"] != self._description["devices"]:
-            self._uids["devices"] = new_uid()
-        if description != self._description:
-            self._description = description
-            self._keep_description(description)
-
-    def _on_profile_failed(self, msg):
-        self._profile_loaded = False
-        self._profile_failed = True
-        self._profile_deadline = None
-        self._profile_error_msg = msg["msg"]
-        self._add_console(f"queue-gui: the startup profile failed to load: {msg['msg']}\n{msg['traceback']}")
-        if self._state is ManagerState.INITIALIZING:
-            self._set_state(ManagerState.IDLE)
-
-    def _on_profile_given_up(self, reason):
-        """The standby was stopped for taking too long: nothing waits on it any more."""
-        if self._state is ManagerState.CREATING_ENVIRONMENT:
-            self._env_state = EnvironmentState.FAILED
-            self._add_console(f"queue-gui: the environment could not be opened: {reason}\n")
-        if self._state in (ManagerState.INITIALIZING, ManagerState.CREATING_ENVIRONMENT):
-            self._set_state(ManagerState.IDLE)
-
-    def _on_console(self, msg):
-        self._add_console(msg["text"])
-
-    def _on_documents(self, msg):
-        self._emit(EventKind.DOCUMENTS, msg["docs"])
-
-    def _handle_exit(self, client, exitcode):
-        if client is not self._worker:
-            return
-        expected = self._worker_exit_expected
-        self._worker = None
-        self._env_exists = False
-        self._re_state = None
-        self._forget_pause()
-        self._plan_started_uid = None
-        self._queue_stop_pending = False
-        self._fail_running_tasks("the worker process ended before the task did")
-        if expected is None:
-            reason = f"worker process died ({_describe_exit(exitcode)})"
-            logger.error(reason)
-            self._add_console(f"queue-gui: {reason}\n")
-            self._finish_interrupted_item(reason)
-            self._env_state = EnvironmentState.FAILED
-            if not self._profile_loaded and self._state is ManagerState.INITIALIZING:
-                self._profile_error_msg = reason
-        elif expected is ExpectedExit.PROFILE_TIMEOUT:
-            if self._env_state is not EnvironmentState.FAILED:
-                self._env_state = EnvironmentState.CLOSED
-        else:
-            if expected is ExpectedExit.DESTROY:
-                self._add_console("queue-gui: the environment was destroyed (its worker process was killed)\n")
-                self._finish_interrupted_item("the environment was destroyed while the plan was running")
-            self._env_state = EnvironmentState.CLOSED
-        self._set_state(ManagerState.IDLE)
-        if self._shutting_down:
-            return
-        if expected in (ExpectedExit.CLOSE, ExpectedExit.DESTROY) or (expected is None and self._profile_loaded):
-            # A standby that died or hung while loading the profile is not
-            # restarted in a loop; opening the environment (or Reload
-            # profile) tries again.
-            self._start_worker()
 
     # ------------------------------------------------------------ crash recovery
     def _recover_interrupted_item(self):
@@ -532,48 +411,8 @@ class Manager(QueueCommands, RunControl, ConsoleCommands, LockCommands, Metadata
             self._store.close()
 
 
-    def _hand_on_last_documents(self, worker, timeout=5):
-        """Publish what the ending worker still sent: the documents of the aborted plan, its stop included.
-
-        Its reports reach the inbox after the inbox is no longer served; the
-        run store would otherwise never see the run's stop document and
-        mark a cleanly aborted run as interrupted. Commands that arrive now
-        are answered with a refusal, so no client waits for them.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                entry = self._inbox.get(timeout=max(deadline - time.monotonic(), 0))
-            except queue.Empty:
-                return
-            kind = entry[0]
-            if kind == _COMMAND:
-                answer(entry[3], {"success": False, "msg": "queue-gui is shutting down"})
-            elif kind == _REPORT and entry[1] is worker and entry[2].get("type") == "documents":
-                self._emit(EventKind.DOCUMENTS, entry[2]["docs"])
-            elif kind == _EXIT and entry[1] is worker:
-                return
-
-
-def _describe_exit(exitcode):
-    if exitcode is None:
-        return "exit code unknown"
-    if exitcode < 0:
-        import signal
-
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = "unknown signal"
-        return f"signal {-exitcode}, {name}"
-    return f"exit code {exitcode}"
-
-
 Manager._REPORT_HANDLERS = {
-    Report.PROFILE_LOADED: Manager._on_profile_loaded,
-    Report.PROFILE_FAILED: Manager._on_profile_failed,
-    Report.CONSOLE: Manager._on_console,
-    Report.DOCUMENTS: Manager._on_documents,
+    **WorkerLife._LIFE_REPORT_HANDLERS,
     **RunControl._RUN_REPORT_HANDLERS,
     **TaskResults._TASK_REPORT_HANDLERS,
 }

@@ -351,43 +351,25 @@ class RunControl:
             raise Refused("cannot pause: the plan is already paused")
         if self._state not in _EXECUTING or self._store.running is None:
             raise Refused("cannot pause: no plan is running")
-        self._pause_pending = True
-        self._pause_option = option.value
+        self._pause.ask(option.value)
         self._send_pending_pause()
         return {"msg": f"{option.value} pause requested"}
 
     def _send_pending_pause(self):
-        """Send a pending pause to the plan the RunEngine really runs, once per plan.
-
-        Between two plans (or before the RunEngine reports 'running') the
-        pause waits for ``plan_started``; sending it earlier would reach an
-        idle RunEngine and be lost.
-        """
+        """Send a pending pause to the plan the RunEngine really runs (see :mod:`.pause`)."""
         running = self._store.running
-        if not self._pause_pending or running is None:
-            return
-        uid = running["item_uid"]
-        if self._plan_started_uid != uid or uid in (self._pause_sent_for, self._pause_failed_for):
-            return
-        self._pause_sent_for = uid
-        self._worker.send(Command.PAUSE, option=self._pause_option, item_uid=uid)
+        option = self._pause.send_to(running["item_uid"] if running else None, self._plan_started_uid)
+        if option is not None:
+            self._worker.send(Command.PAUSE, option=option, item_uid=running["item_uid"])
 
     def _on_pause_failed(self, msg):
-        uid = msg.get("item_uid")
         self._add_console(f"queue-gui: {msg['msg']}\n")
-        if uid is not None and uid == self._pause_sent_for:
+        if self._pause.refused(msg.get("item_uid")):
             # Its plan ended before the pause reached it: the next plan gets it.
-            self._pause_sent_for = None
-            self._pause_failed_for = uid
             self._send_pending_pause()
-        else:
-            self._forget_pause()
 
     def _forget_pause(self):
-        self._pause_pending = False
-        self._pause_option = None
-        self._pause_sent_for = None
-        self._pause_failed_for = None
+        self._pause.forget()
 
     def _continue(self, option):
         if self._state is not ManagerState.PAUSED:

@@ -222,12 +222,15 @@ def test_a_pause_requested_between_plans_pauses_the_next_plan(engine):
     The request is made from a status listener, on the manager's thread, as
     the end of a plan is published: it reaches the manager's inbox before the
     worker can report that the next plan started, so it lands between the
-    two plans every time. The queue holds far more plans than are paused, so
+    two plans every time. The queue holds more plans than are paused, so
     a queue that runs on (or drains) after an accepted pause is a dropped
-    pause, and fails the test.
+    pause, and fails the test. Each plan takes a few tenths of a second, so
+    the pause reaches it while it runs: a plan that ends before its pause
+    arrives hands the pause on to the one after (see manager/pause.py),
+    which is right, but not what this test is about.
     """
-    for _ in range(30):
-        engine.add("count", ["det1"])
+    for _ in range(8):
+        engine.add("count", ["det1"], num=4, delay=0.05)
     engine.open_environment()
     wanted, requests, finished = threading.Event(), [], [0]
 
@@ -247,10 +250,11 @@ def test_a_pause_requested_between_plans_pauses_the_next_plan(engine):
         for attempt in range(3):
             wanted.set()
             status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the pause", after=mark)
-            assert status["manager_state"] == "paused", f"pause {attempt + 1} was dropped: the queue ran on to {status}"
+            console = engine.ok("console_output", nlines=40)["text"]
+            assert status["manager_state"] == "paused", f"pause {attempt + 1} was dropped: the queue ran on to {status}\n{console}"
             finished_at_request, reply = requests[-1]
             assert reply.result(10)["success"], reply.result()
-            assert status["items_in_history"] == finished_at_request, "the next plan paused, not a later one"
+            assert status["items_in_history"] == finished_at_request, f"the next plan paused, not a later one\n{console}"
             assert status["pause_pending"] is False
             mark = engine.watch.mark()
             engine.ok("re_resume")
@@ -258,7 +262,7 @@ def test_a_pause_requested_between_plans_pauses_the_next_plan(engine):
     finally:
         engine.manager.unsubscribe(between_plans)
     assert len(requests) == 3
-    assert status["items_in_queue"] == 0 and status["items_in_history"] == 30
+    assert status["items_in_queue"] == 0 and status["items_in_history"] == 8
     assert all(h["result"]["exit_status"] == "completed" for h in engine.history())
 
 
