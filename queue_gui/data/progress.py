@@ -216,6 +216,10 @@ class DurationEstimator:
         return max(known) if known else None
 
     def _queued_sum(self, queue_items):
+        if isinstance(queue_items, QueueTally):
+            if not queue_items.has_stop:
+                return queue_items.sum(self)
+            queue_items = queue_items.items
         made_for, total, unknown = self._sum
         if made_for is queue_items:
             return total, unknown
@@ -232,6 +236,12 @@ class DurationEstimator:
                 total += expected
         self._sum = (queue_items, total, unknown)
         return total, unknown
+
+    def estimate_of_key(self, key, item):
+        """The estimate of the call ``key`` (``item`` is one queue item making that call)."""
+        if key not in self._estimates:
+            self._estimates[key] = self._estimate(key, item)
+        return self._estimates[key]
 
     def forget_items_except(self, items):
         """Drop the call keys kept for items no longer queued (keeps the cache as large as the queue)."""
@@ -257,3 +267,102 @@ class DurationEstimator:
         if unknown and not total:
             return None, unknown
         return (now + total if total or running else None), unknown
+
+
+class QueueTally:
+    """The queued plans counted by call, kept up to date from the manager's queue changes.
+
+    The queue's end is the sum over its plans; with thousands of plans that
+    loop cost milliseconds every time the queue changed (twice per plan).
+    Counted by call, a plan starting or ending costs the items it touches,
+    and the sum costs the number of distinct calls. A queue holding a
+    ``queue_stop`` instruction (the count stops there) is summed item by
+    item, as before.
+    """
+
+    def __init__(self, items=(), running_item=None):
+        self.reset(list(items), running_item)
+
+    def reset(self, items, running_item=None):
+        self.items = items
+        self._running = running_item or None
+        self._counts = {}  # call key -> [count, one item making that call]
+        self._stops = 0
+        self._add(items)
+
+    @property
+    def has_stop(self):
+        return self._stops > 0
+
+    def follow(self, event):
+        """Take the manager's ``queue`` event (see ``queue_gui.manager.events``)."""
+        before, running = self.items, self._running
+        try:
+            for change in event["changes"]:
+                before, running = self._apply(change, before, running)
+        except (LookupError, TypeError, ValueError):
+            self.reset(list(event["items"]), event["running_item"])
+            return
+        self.items, self._running = event["items"], event["running_item"] or None
+
+    def sum(self, estimator):
+        """``(seconds of the plans with an estimate, number without one)``."""
+        total, unknown = 0.0, 0
+        for key, (count, item) in self._counts.items():
+            expected = estimator.estimate_of_key(key, item)
+            if expected is None:
+                unknown += count
+            else:
+                total += expected * count
+        return total, unknown
+
+    def _apply(self, change, items, running):
+        op = change[0]
+        if op == "insert":
+            index, added = change[1], list(change[2])
+            self._add(added)
+            return items[:index] + added + items[index:], running
+        if op == "remove":
+            self._remove([items[i] for i in change[1]])
+            rest = list(items)
+            for index in sorted(change[1], reverse=True):
+                del rest[index]
+            return rest, running
+        if op == "replace":
+            self._remove([items[change[1]]])
+            self._add([change[2]])
+            return items[: change[1]] + [change[2]] + items[change[1] + 1:], running
+        if op == "start":
+            self._remove([items[0]])
+            return items[1:], items[0]
+        if op == "run":
+            return items, change[1]
+        if op == "finish":
+            if change[1]:
+                self._add([running])
+                return [running] + items, None
+            return items, None
+        raise ValueError(f"not followed: {op}")  # clear, move, reset: counted again
+
+    def _add(self, items):
+        for item in items:
+            if item.get("item_type") == ItemType.INSTRUCTION.value:
+                self._stops += item.get("name") == QUEUE_STOP_INSTRUCTION
+                continue
+            key = _call_key(item)
+            entry = self._counts.get(key)
+            if entry is None:
+                self._counts[key] = [1, item]
+            else:
+                entry[0] += 1
+
+    def _remove(self, items):
+        for item in items:
+            if item.get("item_type") == ItemType.INSTRUCTION.value:
+                self._stops -= item.get("name") == QUEUE_STOP_INSTRUCTION
+                continue
+            key = _call_key(item)
+            entry = self._counts[key]
+            entry[0] -= 1
+            if entry[0] == 0:
+                del self._counts[key]

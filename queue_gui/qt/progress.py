@@ -12,7 +12,7 @@ import time
 
 from qtpy.QtCore import QObject, QTimer, Signal, Slot
 
-from ..data.progress import DurationEstimator, RunProgress
+from ..data.progress import DurationEstimator, QueueTally, RunProgress
 
 UPDATES_PER_SECOND = 10
 
@@ -43,7 +43,7 @@ class ProgressTracker(QObject):
         self._clock = clock
         self.run = RunProgress()
         self._estimator = DurationEstimator()
-        self._queue = []
+        self._queue = QueueTally()
         self._running_uid = None
         self._paused = False
         self._executing = False
@@ -68,9 +68,9 @@ class ProgressTracker(QObject):
 
     @Slot(object)
     def _slot_queue(self, event):
-        self._queue = event["items"]
+        self._queue.follow(event)
         if any(change[0] in ("reset", "clear") for change in event["changes"]):
-            self._estimator.forget_items_except(self._queue)
+            self._estimator.forget_items_except(self._queue.items)
         self._soon()
 
     @Slot(object)

@@ -518,3 +518,31 @@ def test_a_move_keeps_the_selection(qapp):
     moved = [items[3]] + items[:3] + items[4:]
     model.follow(queue_event([("move", [3], 0)], moved))
     assert [i.row() for i in view.selectionModel().selectedIndexes()] == [0]
+
+
+def test_a_changed_row_does_not_lay_out_the_whole_list_again(qapp):
+    """QListView re-laid out all 10,000 rows (two calls into Python per row) whenever one row's data changed."""
+    from queue_gui.qt.queue_model import UniformListView
+
+    calls = [0]
+
+    class CountingModel(QueueModel):
+        def rowCount(self, parent=QModelIndex()):
+            calls[0] += 1
+            return super().rowCount(parent)
+
+    items = [plan(kwargs={"num": i}) for i in range(10_000)]
+    model = CountingModel()
+    view = UniformListView()
+    configure_queue_view(view)
+    view.setModel(model)
+    view.resize(400, 300)
+    view.show()
+    model.set_queue(items, None)
+    QApplication.processEvents()
+    calls[0] = 0
+    model.follow(queue_event([("start",)], items[1:], items[0]))  # the front row now reads "Running:"
+    model.set_running_look(progress=(0.5, "5 of 10"))
+    QApplication.processEvents()
+    assert calls[0] < 200, f"{calls[0]} rowCount calls for two changed rows"
+    assert view.visualRect(model.index(0)).isValid(), "the row is still laid out where it was"
