@@ -104,6 +104,20 @@ def main():
             session.add("scan", ["det1"], "motor1", -2, 2, 41)
             session.add("count", ["det1", "det2"], num=5)
             session.shot("main_window_idle.png")
+            # The plan editor refusing a detector the profile does not have.
+            editor = session.window.plan_editor
+            session.wait(lambda: editor.plan_names() != [])
+            editor.add_requested.emit({"item_type": "plan", "name": "count", "args": [["det9"]], "kwargs": {}})
+            session.wait(lambda: "det9" in editor.error_text())
+            session.window.docks["plan_editor"].raise_()
+            session.shot("main_window_plan_editor.png")
+            # A script's lock, as the window shows it.
+            session.call("lock", queue=True, note="alignment script", user="bob", lock_key="beamtime-42")
+            label = session.window.lock_key.label
+            session.wait(lambda: label.isVisible() and label.text() == "Locked: queue")
+            session.shot("main_window_locked.png")
+            session.call("unlock", lock_key="beamtime-42")
+            session.wait(lambda: not label.isVisible())
             session.call("environment_open")
             session.wait(lambda: session.status().get("worker_environment_exists"))
             session.call("queue_start")

@@ -8,9 +8,11 @@
 ``/api/info/ws``
     The status messages, plus ``{"time": t, "msg": {"plan_queue": {...}}}``
     when the queue (or the running item) changed and
-    ``{"time": t, "msg": {"plan_history": {...}}}`` when the history changed.
-    Both carry the new ``*_uid`` and the sizes; a client that wants the items
-    fetches ``queue/get`` or ``history/get`` once per notification.
+    ``{"time": t, "msg": {"plan_history": {...}}}`` when the history changed,
+    sent from the manager's queue and history events (so just before the
+    status that carries the change). Both carry the new ``*_uid`` and the
+    sizes; a client that wants the items fetches ``queue/get`` or
+    ``history/get`` once per notification (answered from the same event).
 ``/api/documents/ws``
     ``{"name": name, "doc": doc}`` for every bluesky document of the running
     plans, in the order the RunEngine emitted them, from the moment the
@@ -118,28 +120,37 @@ class PushHub:
         if kind == EventKind.CONSOLE:
             self._put(CONSOLE, json.dumps({"time": payload["time"], "msg": payload["msg"]}))
             return
+        if kind == EventKind.QUEUE:
+            if self._queues[INFO]:
+                running = event_running_uid(payload)
+                info = {"plan_queue_uid": payload["plan_queue_uid"], "items_in_queue": len(payload["items"]), "running_item_uid": running}
+                self._put(INFO, _text(timestamp, {"plan_queue": info}))
+            return
+        if kind == EventKind.HISTORY:
+            if self._queues[INFO]:
+                info = {"plan_history_uid": payload["plan_history_uid"], "items_in_history": len(payload["items"])}
+                self._put(INFO, _text(timestamp, {"plan_history": info}))
+            return
         if kind != EventKind.STATUS:
             return
-        previous, self._status = self._status, payload
+        self._status = payload
         if not (self._queues[STATUS] or self._queues[INFO]):
             return
         text = _text(timestamp, {"status": payload})
         self._put(STATUS, text)
         self._put(INFO, text)
-        if previous is None:
-            return
-        if previous["plan_queue_uid"] != payload["plan_queue_uid"]:
-            queue_info = {k: payload[k] for k in ("plan_queue_uid", "items_in_queue", "running_item_uid")}
-            self._put(INFO, _text(timestamp, {"plan_queue": queue_info}))
-        if previous["plan_history_uid"] != payload["plan_history_uid"]:
-            history_info = {k: payload[k] for k in ("plan_history_uid", "items_in_history")}
-            self._put(INFO, _text(timestamp, {"plan_history": history_info}))
 
     def _put(self, channel, text):
         for queue in self._queues[channel]:
             if queue.full():
                 queue.get_nowait()  # a slow client loses the oldest message, not the newest
             queue.put_nowait(text)
+
+
+def event_running_uid(event):
+    """The uid of the running item of a ``queue`` event, or None."""
+    running = event.get("running_item") or {}
+    return running.get("item_uid")
 
 
 def _text(timestamp, msg):

@@ -14,18 +14,11 @@ from tests.conftest import TEST_PROFILE  # noqa: E402
 
 
 
-#: Screenshots go to docs/images only when asked for
-#: (``QUEUE_GUI_SCREENSHOTS=docs/images pytest tests/qt``), so a test run never
-#: changes the checkout.
-IMAGES = os.environ.get("QUEUE_GUI_SCREENSHOTS")
-
-
 class Gui:
     """The desktop composition as ``queue-gui`` builds it (:class:`queue_gui.desktop.Desktop`), for one test."""
 
     def __init__(self, qtbot, tmp_path, profile=TEST_PROFILE, **options):
         self.qtbot = qtbot
-        self.images = IMAGES or str(tmp_path / "images")
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
         self.desktop = Desktop(str(tmp_path / "data"), profile, port=0, settings=settings, **options)
         self.service, self.bridge, self.window = self.desktop.service, self.desktop.bridge, self.desktop.window
@@ -59,11 +52,6 @@ class Gui:
     def open_environment(self):
         self.action("environment_open").trigger()
         self.wait_status(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle")
-
-    def screenshot(self, name):
-        os.makedirs(self.images, exist_ok=True)
-        path = os.path.join(self.images, name)
-        assert self.window.grab().save(path), f"cannot save {path}"
 
     def close(self):
         self.http.close()

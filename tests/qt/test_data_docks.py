@@ -23,7 +23,6 @@ def test_the_window_plots_and_tabulates_a_scan_and_remembers_its_docks(qtbot, tm
         view = window.plots.current_view()
         (curve,) = view.axes_views[0].items.values()
         qtbot.waitUntil(lambda: curve.yData is not None and len(curve.yData) == 11)
-        gui.screenshot("main_window_plot.png")
 
         # Closed, then re-opened from the runs browser: the saved run's file, drawn by the same builder.
         (uid,) = gui.service.manager.call("history_get")["items"][-1]["result"]["run_uids"]

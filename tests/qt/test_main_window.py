@@ -27,13 +27,11 @@ def test_toolbar_follows_the_state_through_a_run(gui):
     gui.qtbot.waitUntil(lambda: "pause_immediate" in gui.enabled())
     assert {"pause_deferred", "stop_queue"} <= gui.enabled()
     assert not gui.enabled() & {"start_queue", "resume", "environment_close"}
-    gui.screenshot("main_window_running.png")
 
     gui.action("pause_immediate").trigger()
     gui.wait_status(lambda s: s["manager_state"] == "paused")
     gui.qtbot.waitUntil(lambda: {"resume", "stop", "abort", "halt"} <= gui.enabled())
     assert "pause_immediate" not in gui.enabled()
-    gui.screenshot("main_window_paused.png")
 
     gui.action("abort").trigger()
     gui.wait_status(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1)
@@ -110,7 +108,6 @@ def test_plan_editor_adds_a_valid_plan_and_shows_an_error_for_an_invalid_one(gui
     gui.qtbot.waitUntil(lambda: "det9" in editor.error_text())
     assert gui.window.queue_model.rowCount() == 1, "nothing is added silently wrong"
     gui.window.docks["plan_editor"].raise_()
-    gui.screenshot("main_window_plan_editor.png")
 
 
 def test_a_dead_worker_is_reported_in_a_dialog_and_the_window_stays_usable(gui):
@@ -260,7 +257,6 @@ def test_a_queue_locked_by_a_script_is_shown_and_opened_with_its_key(gui):
     label = gui.window.lock_key.label
     gui.qtbot.waitUntil(lambda: label.isVisible() and label.text() == "Locked: queue")
     gui.qtbot.waitUntil(lambda: "alignment script" in label.toolTip() and "bob" in label.toolTip())
-    gui.screenshot("main_window_locked.png")
 
     def delete_first_item():
         gui.window.queue_view.setCurrentIndex(gui.window.queue_model.index(0))

@@ -99,13 +99,20 @@ def test_console_and_history_changes_are_pushed(open_service, api):
         api.post("/api/queue/item/execute", json={"item": {"name": "chatty_plan", "kwargs": {"text": "pushed words"}}})
         line = receive(console, lambda m: "pushed words" in m["msg"])
         assert set(line) == {"time", "msg"}
-        status = receive(info, is_status(items_in_history=1))["msg"]["status"]
-        # The notifications follow the status that carries the change (the
+        # The notifications come from the manager's queue and history events,
+        # which it publishes before the status that carries the change (the
         # running item left, so the queue changed too).
-        following = [json.loads(info.recv(timeout=2))["msg"] for _ in range(2)]
-        assert [list(m) for m in following] == [["plan_queue"], ["plan_history"]]
-        history = following[1]["plan_history"]
-        assert history == {"plan_history_uid": status["plan_history_uid"], "items_in_history": 1}
+        before = []
+        while True:
+            message = json.loads(info.recv(timeout=10))["msg"]
+            if "status" in message and message["status"]["items_in_history"] == 1:
+                status = message["status"]
+                break
+            before.append(message)
+        notices = [m for m in before if "status" not in m]
+        assert [list(m) for m in notices[-2:]] == [["plan_queue"], ["plan_history"]]
+        assert notices[-2]["plan_queue"] == {"plan_queue_uid": status["plan_queue_uid"], "items_in_queue": 0, "running_item_uid": None}
+        assert notices[-1]["plan_history"] == {"plan_history_uid": status["plan_history_uid"], "items_in_history": 1}
 
 
 def test_a_slow_client_loses_the_oldest_messages():
