@@ -111,6 +111,7 @@ def main():
             session.wait(lambda: "det9" in editor.error_text())
             session.window.docks["plan_editor"].raise_()
             session.shot("main_window_plan_editor.png")
+            editor.reset_button.click()  # as a scientist would, before going on
             # A script's lock, as the window shows it.
             session.call("lock", queue=True, note="alignment script", user="bob", lock_key="beamtime-42")
             label = session.window.lock_key.label
