@@ -15,6 +15,8 @@ from .defaults import DEFAULT_HOST, DEFAULT_PORT
 
 API_KEY_VARIABLE = "QUEUE_GUI_API_KEY"
 TILED_API_KEY_VARIABLE = "QUEUE_GUI_TILED_API_KEY"
+#: The key bluesky-queueserver-api and the other ecosystem clients send to an HTTP server.
+REMOTE_API_KEY_VARIABLE = "QSERVER_HTTP_SERVER_API_KEY"
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -39,7 +41,16 @@ def build_parser():
         "--profile-timeout", type=float, default=60.0, metavar="SECONDS",
         help="how long the profile may take to load before it is reported as hanging (default: %(default)g)",
     )
-    parser.add_argument("--api-key", default=None, help=f"API key clients must send (default: ${API_KEY_VARIABLE})")
+    parser.add_argument(
+        "--connect", default=None, metavar="URL",
+        help="open the window on the queue of another server (a headless queue-gui, or bluesky-httpserver) "
+             "instead of running one here, e.g. http://control-pc:60610",
+    )
+    parser.add_argument(
+        "--api-key", default=None,
+        help=f"API key clients must send (default: ${API_KEY_VARIABLE}); with --connect, the key to send "
+             f"(default: ${REMOTE_API_KEY_VARIABLE}, then ${API_KEY_VARIABLE})",
+    )
     parser.add_argument(
         "--tiled-uri", default=None,
         help="also send every run to this tiled server (runs wait locally while it is unreachable)",
@@ -63,6 +74,12 @@ def is_loopback(host):
 
 def check_configuration(args):
     """The reason a configuration is refused, or None."""
+    if args.connect:
+        if args.headless:
+            return "--connect opens the window on another server's queue; it cannot be --headless"
+        if not args.connect.startswith(("http://", "https://")):
+            return f"--connect takes the server's URL, e.g. http://control-pc:60610, not {args.connect!r}"
+        return None
     if not is_loopback(args.host) and not args.api_key:
         return (
             f"refusing to serve on {args.host} without an API key: anyone on the network could run plans. "
@@ -84,7 +101,11 @@ def check_configuration(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    args.api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
+    if args.connect:
+        # The ecosystem's clients read the key of a bluesky-httpserver from this variable.
+        args.api_key = args.api_key or os.environ.get(REMOTE_API_KEY_VARIABLE) or os.environ.get(API_KEY_VARIABLE) or None
+    else:
+        args.api_key = args.api_key or os.environ.get(API_KEY_VARIABLE) or None
     args.tiled_api_key = args.tiled_api_key or os.environ.get(TILED_API_KEY_VARIABLE) or None
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     problem = check_configuration(args)

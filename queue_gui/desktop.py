@@ -83,6 +83,35 @@ class Desktop:
                 self.service.release()
 
 
+class RemoteDesktop:
+    """The same window on a queue served elsewhere: ``RemoteManager`` on a ``QThread``, the bridge, the window.
+
+    Nothing is served or stored here; the window cannot tell the remote
+    manager from its own (see :mod:`queue_gui.remote.client`).
+    """
+
+    def __init__(self, url, api_key=None, *, settings=None, timeout=5.0, poll_period=1.0, backoff=(0.5, 10.0)):
+        from .qt.bridge import ManagerBridge
+        from .qt.main_window import MainWindow
+        from .qt.manager_thread import ManagerThread
+        from .remote.client import RemoteManager
+
+        self.manager = RemoteManager(url, api_key, timeout=timeout, poll_period=poll_period, backoff=backoff)
+        self.thread = ManagerThread(self.manager)
+        self.bridge = ManagerBridge(self.manager, store=None)
+        self.thread.start()
+        self.window = MainWindow(self.bridge, server_url=self.manager.url, settings=settings)
+
+    @property
+    def url(self):
+        return self.manager.url
+
+    def close(self):
+        """Disconnect; the server and its queue go on."""
+        if self.thread.isRunning():
+            self.thread.stop()
+
+
 def _install_signal_wakeup(app, on_signal):
     """Call ``on_signal`` from the event loop after SIGINT or SIGTERM.
 
@@ -144,15 +173,18 @@ def run_gui(args):
     app.setOrganizationName("queue-gui")
     if os.path.exists(ICON):
         app.setWindowIcon(QIcon(ICON))
-    try:
-        desktop = Desktop(args.data_dir, args.profile, args.host, args.port, args.api_key,
-                          tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key,
-                          profile_timeout=args.profile_timeout)
-    except ConfigurationError as error:
-        return _show_startup_error(app, str(error))
+    if getattr(args, "connect", None):
+        desktop = RemoteDesktop(args.connect, args.api_key)
+    else:
+        try:
+            desktop = Desktop(args.data_dir, args.profile, args.host, args.port, args.api_key,
+                              tiled_uri=args.tiled_uri, tiled_api_key=args.tiled_api_key,
+                              profile_timeout=args.profile_timeout)
+        except ConfigurationError as error:
+            return _show_startup_error(app, str(error))
     keep = _install_signal_wakeup(app, desktop.window.close_without_asking)  # noqa: F841 (kept alive until exit)
     desktop.window.show()
-    print(f"queue-gui: serving {desktop.url}", flush=True)
+    print(f"queue-gui: {'connected to' if getattr(args, 'connect', None) else 'serving'} {desktop.url}", flush=True)
     try:
         app.exec_()
     finally:

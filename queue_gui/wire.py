@@ -184,6 +184,8 @@ class EventKind(WireName):
     HISTORY = "history"
     DESCRIPTION = "description"
     METADATA = "metadata"
+    #: A remote manager's connection: ``{"state", "url", "server", "msg"}`` (see queue_gui.remote).
+    CONNECTION = "connection"
 
 
 class StoreEventKind(WireName):

@@ -47,6 +47,8 @@ class ManagerBridge(QObject):
     description_changed = Signal(object, object)  # plans, devices
     metadata_changed = Signal(object)  # the run metadata (dict)
     console_received = Signal(object)  # dict
+    #: A remote server's connection: ``{"state", "url", "server", "msg"}`` (never for the embedded manager).
+    connection_changed = Signal(object)
     #: ``[name, doc]`` pairs in the order the RunEngine emitted them (events
     #: packed into ``event_page`` documents); every batch that arrived while
     #: the GUI thread was busy comes as one list.
@@ -59,6 +61,7 @@ class ManagerBridge(QObject):
 
     _status_pushed = Signal(object)
     _console_pushed = Signal(object)
+    _connection_pushed = Signal(object)
     _change_pushed = Signal(str, object)
     _documents_pushed = Signal()
     _store_event = Signal(str, object)
@@ -70,6 +73,7 @@ class ManagerBridge(QObject):
         self._store = store
         self.store_status = {}
         self.status = {}
+        self.connection = getattr(manager, "connection", None)
         #: Sent with every command when set (see :mod:`queue_gui.qt.lock_key`).
         self.lock_key = None
         self._serials = {}  # event kind -> serial of the last event handed on
@@ -79,6 +83,7 @@ class ManagerBridge(QObject):
         # run inside the manager's listener call.
         self._status_pushed.connect(self._slot_status, Qt.QueuedConnection)
         self._console_pushed.connect(self._slot_console, Qt.QueuedConnection)
+        self._connection_pushed.connect(self._slot_connection, Qt.QueuedConnection)
         self._change_pushed.connect(self._slot_change, Qt.QueuedConnection)
         self._documents_pushed.connect(self._slot_documents, Qt.QueuedConnection)
         self._store_event.connect(self._slot_store_event, Qt.QueuedConnection)
@@ -102,6 +107,8 @@ class ManagerBridge(QObject):
             self._change_pushed.emit(kind, payload)
         elif kind == EventKind.CONSOLE:
             self._console_pushed.emit(payload)
+        elif kind == EventKind.CONNECTION:
+            self._connection_pushed.emit(payload)
         elif kind == EventKind.DOCUMENTS:
             # One signal per burst, not per batch: while the GUI thread is
             # busy, later batches join the pending list of the first.
@@ -167,6 +174,20 @@ class ManagerBridge(QObject):
     @Slot(object)
     def _slot_console(self, entry):
         self.console_received.emit(entry)
+
+    @Slot(object)
+    def _slot_connection(self, connection):
+        self.connection = connection
+        self.connection_changed.emit(connection)
+
+    @property
+    def remote(self):
+        """True when the manager is a server elsewhere (it has a connection of its own)."""
+        return hasattr(self._manager, "set_api_key")
+
+    def use_api_key(self, api_key):
+        """Send ``api_key`` to the remote server from now on, and connect again with it."""
+        self._manager.set_api_key(api_key)
 
     @Slot(str, object)
     def _slot_change(self, kind, event):

@@ -275,6 +275,11 @@ class MainWindow(QMainWindow):
             label.setStyleSheet("padding: 0 8px; border-left: 1px solid palette(mid);")
             self.statusBar().addPermanentWidget(label)
         self.statusBar().insertPermanentWidget(0, self.lock_key.label)
+        if self.bridge.remote:
+            from .connection_status import ConnectionStatus
+
+            self.connection_status = ConnectionStatus(self.bridge, self.status_labels["server"], self)
+            return
         server = self.server_url.split("://", 1)[-1] if self.server_url else "off"
         self.status_labels["server"].setText(f"API: {server}")
         self.status_labels["server"].setToolTip(
@@ -490,7 +495,9 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event):  # noqa: N802 (Qt override)
-        if self.bridge.status.get("running_item_uid") and not getattr(self, "_asked_to_quit", False):
+        # A window on a remote queue only disconnects: the server's plan runs on.
+        running_here = self.bridge.status.get("running_item_uid") and not self.bridge.remote
+        if running_here and not getattr(self, "_asked_to_quit", False):
             question = "A plan is running. Quit anyway?\n\nThe plan is interrupted and goes back to the front of the queue."
             if not self.confirm("Quit queue-gui", question):
                 event.ignore()
