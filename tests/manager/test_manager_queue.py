@@ -309,6 +309,30 @@ def test_a_pause_that_lands_as_a_plan_returns_goes_to_the_next_plan(engine):
     assert all(h["result"]["exit_status"] == "completed" for h in engine.history())
 
 
+def test_a_pause_of_a_plan_without_checkpoint_aborts_it_and_stops_the_queue(engine):
+    """bluesky aborts a plan it cannot pause (no checkpoint) and raises ``RunEngineInterrupted`` as for a pause.
+
+    Reported as 'paused', the manager showed a paused plan the RunEngine no
+    longer had, and a resume stalled the queue.
+    """
+    first = engine.add("wait_without_checkpoint", ["det1"], wait=3.0)
+    engine.add("count", ["det1"])
+    engine.open_environment()
+    mark = engine.watch.mark()
+    engine.ok("queue_start")
+    wait_for_open_run(engine)
+    engine.ok("re_pause", option="immediate")
+    status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the plan to end", after=mark)
+    console = engine.ok("console_output", nlines=40)["text"]
+    assert status["manager_state"] == "idle", f"the manager says {status['manager_state']}, the RunEngine is {status['re_state']}\n{console}"
+    assert status["re_state"] == "idle" and status["running_item_uid"] is None
+    history = engine.history()
+    assert [h["item_uid"] for h in history] == [first["item_uid"]]
+    assert history[0]["result"]["exit_status"] == "aborted", history[0]["result"]
+    assert [i["item_uid"] for i in engine.queue()][0] == first["item_uid"], "a plan that did not complete goes back to the front"
+    assert status["pause_pending"] is False
+
+
 def test_open_right_after_close_uses_the_next_standby(engine):
     engine.open_environment()
     engine.ok("environment_close")

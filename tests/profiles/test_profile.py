@@ -63,4 +63,18 @@ def count_slow_unstage(detectors, unstage_time=1.0):
     return (yield from bpp.stage_wrapper(bp.count(detectors), [_SlowToUnstage(unstage_time)]))
 
 
-__all__ = list(_sim_all) + ["failing_plan", "chatty_plan", "long_count", "count_then_wait", "count_slow_unstage"]
+def wait_without_checkpoint(detectors, wait=3.0):
+    """A run with a reading and a wait in which the plan allows no pause (``clear_checkpoint``).
+
+    Asked to pause, bluesky aborts it instead.
+    """
+    yield from bps.open_run()
+    yield from bps.clear_checkpoint()
+    yield from bps.trigger_and_read(detectors)
+    yield from bps.sleep(wait)
+    yield from bps.close_run()
+
+
+__all__ = list(_sim_all) + [
+    "failing_plan", "chatty_plan", "long_count", "count_then_wait", "count_slow_unstage", "wait_without_checkpoint",
+]
