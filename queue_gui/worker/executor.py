@@ -246,8 +246,22 @@ class Executor:
         try:
             call()
         except RunEngineInterrupted:
-            self._send(message(Report.PLAN_PAUSED, item_uid=self._item["item_uid"]))
-            return
+            if self.RE.state == "paused":
+                self._send(message(Report.PLAN_PAUSED, item_uid=self._item["item_uid"]))
+                return
+            # bluesky raises after a pause request even when nothing is
+            # paused: the pause was taken only as the plan returned (after
+            # its last message, before the RunEngine went idle), or the plan
+            # had no checkpoint and bluesky aborted it. The plan has ended
+            # and the pause is refused: after a plan that returned, the next
+            # plan gets it (see queue_gui.manager.pause).
+            self._send(message(Report.PAUSE_FAILED, item_uid=self._item["item_uid"],
+                               msg=f"cannot pause: the plan ended instead (the RunEngine is {self.RE.state})"))
+            ended = getattr(self.RE, "_exit_status", "success")  # bluesky's own: success, abort or fail
+            if ended != "success":
+                status = ExitStatus.ABORTED if ended == "abort" else ExitStatus.FAILED
+                self._finish(self._item, status, f"bluesky ended the plan as '{ended}' when asked to pause", "")
+                return
         except BaseException as error:  # a plan may raise anything, even SystemExit
             self._finish(self._item, ExitStatus.FAILED, _describe(error), traceback.format_exc())
             return

@@ -266,6 +266,73 @@ def test_a_pause_requested_between_plans_pauses_the_next_plan(engine):
     assert all(h["result"]["exit_status"] == "completed" for h in engine.history())
 
 
+def test_a_pause_that_lands_as_a_plan_returns_goes_to_the_next_plan(engine):
+    """A pause taken by bluesky as the plan returns ends that plan, and the next plan gets the pause.
+
+    ``count_slow_unstage`` closes its run, then blocks the RunEngine's loop
+    in its last message (an unstage). A "Pause now" asked for meanwhile is
+    accepted (the RunEngine is still 'running') but taken only after the
+    plan generator has returned: bluesky then goes 'pausing' -> 'idle' and
+    ``RE(plan)`` raises ``RunEngineInterrupted`` all the same. Reported as
+    'paused', the manager showed a paused plan the RunEngine no longer had,
+    and a resume then stalled the queue ("cannot resume: the RunEngine is
+    idle", executing_queue with nothing running).
+    """
+    first = engine.add("count_slow_unstage", ["det1"], unstage_time=1.0)
+    engine.add("long_count", ["det1"], num=20, delay=0.05)
+    engine.add("count", ["det1"])
+    engine.open_environment()
+    requests = []
+
+    def pause_when_the_run_stops(kind, payload):
+        if kind == "documents" and not requests and any(name == "stop" for name, _ in payload):
+            requests.append(engine.manager.submit("re_pause", {"option": "immediate"}))
+
+    engine.manager.subscribe(pause_when_the_run_stops)
+    try:
+        mark = engine.watch.mark()
+        engine.ok("queue_start")
+        status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the pause", after=mark)
+    finally:
+        engine.manager.unsubscribe(pause_when_the_run_stops)
+    console = engine.ok("console_output", nlines=40)["text"]
+    assert requests and requests[0].result(10)["success"], requests and requests[0].result()
+    assert status["manager_state"] == "paused", f"the pause was dropped: {status}\n{console}"
+    assert status["re_state"] == "paused", f"the manager says paused, the RunEngine is {status['re_state']}\n{console}"
+    history = engine.history()
+    assert [h["item_uid"] for h in history] == [first["item_uid"]], f"the first plan ended, the next one paused\n{console}"
+    assert history[0]["result"]["exit_status"] == "completed"
+    mark = engine.watch.mark()
+    engine.ok("re_resume")
+    status = engine.watch.wait(lambda s: s["manager_state"] == "idle", 30, "the queue to finish", after=mark)
+    assert status["items_in_queue"] == 0 and status["items_in_history"] == 3
+    assert all(h["result"]["exit_status"] == "completed" for h in engine.history())
+
+
+def test_a_pause_of_a_plan_without_checkpoint_aborts_it_and_stops_the_queue(engine):
+    """bluesky aborts a plan it cannot pause (no checkpoint) and raises ``RunEngineInterrupted`` as for a pause.
+
+    Reported as 'paused', the manager showed a paused plan the RunEngine no
+    longer had, and a resume stalled the queue.
+    """
+    first = engine.add("wait_without_checkpoint", ["det1"], wait=3.0)
+    engine.add("count", ["det1"])
+    engine.open_environment()
+    mark = engine.watch.mark()
+    engine.ok("queue_start")
+    wait_for_open_run(engine)
+    engine.ok("re_pause", option="immediate")
+    status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the plan to end", after=mark)
+    console = engine.ok("console_output", nlines=40)["text"]
+    assert status["manager_state"] == "idle", f"the manager says {status['manager_state']}, the RunEngine is {status['re_state']}\n{console}"
+    assert status["re_state"] == "idle" and status["running_item_uid"] is None
+    history = engine.history()
+    assert [h["item_uid"] for h in history] == [first["item_uid"]]
+    assert history[0]["result"]["exit_status"] == "aborted", history[0]["result"]
+    assert [i["item_uid"] for i in engine.queue()][0] == first["item_uid"], "a plan that did not complete goes back to the front"
+    assert status["pause_pending"] is False
+
+
 def test_open_right_after_close_uses_the_next_standby(engine):
     engine.open_environment()
     engine.ok("environment_close")
