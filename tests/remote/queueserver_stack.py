@@ -7,6 +7,8 @@ own and on free ports of 127.0.0.1:
 2. ``start-re-manager`` (bluesky-queueserver) on that Redis, with a copy of
    the simulated profile that ships with bluesky-queueserver
    (``profile_collection_sim``: det1, det2, motor, ... and bluesky's plans),
+   its ``05-run-engine.py`` replaced by ``sim_profile/05-run-engine.py``
+   (a LiveTable for the BestEffortCallback, which needs matplotlib),
    no IPython kernel, console output published on its info socket;
 3. bluesky-httpserver under uvicorn, in single-user mode with an API key
    (``stack.api_key``), talking to the RE Manager over 0MQ.
@@ -36,6 +38,8 @@ import urllib.request
 from pathlib import Path
 
 START_TIMEOUT = 60.0  # seconds, for the three together (about 4 s on CI's machine)
+#: Files that replace those of the same name in the copy of the simulated profile.
+PROFILE_OVERRIDES = Path(__file__).parent / "sim_profile"
 STOP_TIMEOUT = 10.0  # seconds per process group after SIGTERM, before SIGKILL
 
 
@@ -155,6 +159,8 @@ class QueueServerStack:
         # into its startup directory when the environment opens.
         profile = self.tmp_dir / "profile_collection_sim"
         shutil.copytree(sim_profile_dir(), profile, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+        for override in PROFILE_OVERRIDES.glob("*.py"):
+            shutil.copy(override, profile / override.name)
         exe = shutil.which("start-re-manager", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
         if exe is None:
             raise StackError("start-re-manager is not installed (pip install bluesky-queueserver)")
