@@ -247,7 +247,7 @@ class RemoteManager:
         self._stop_pushers()
         was = self._connection["state"]
         self._next_try = time.monotonic() + self._delay
-        retry = f"; trying again in {self._delay:.0f} s" if state is not ConnectionState.CONNECTING else ""
+        retry = f"; trying again in {self._delay:.2g} s" if state is not ConnectionState.CONNECTING else ""
         self._delay = min(self._delay * 2, self._backoff[1])
         self._set_connection(state, msg + retry)
         if was == ConnectionState.CONNECTED.value:
@@ -275,6 +275,9 @@ class RemoteManager:
             raise _Unreachable(f"cannot reach {self.url}: {error}") from None
         if response.status_code in (401, 403):
             raise _Unauthorized(_refusal_of_key(response, self._api_key))
+        if response.status_code in (404, 405):
+            server = self._connection.get("server") or "the server"
+            return {"success": False, "msg": f"'{name}' is not available on {server} at {self.url} (no {method} {path})"}
         try:
             reply = response.json()
         except ValueError:

@@ -10,7 +10,7 @@ from ..wire import CommandName
 #: command -> (HTTP method, path). Reads that carry parameters are sent as
 #: GET with a JSON body, as bluesky-httpserver and its clients do.
 PATHS = {
-    CommandName.STATUS: ("POST", "/api/status"),
+    CommandName.STATUS: ("GET", "/api/status"),
     CommandName.QUEUE_GET: ("GET", "/api/queue/get"),
     CommandName.QUEUE_ITEM_ADD: ("POST", "/api/queue/item/add"),
     CommandName.QUEUE_ITEM_ADD_BATCH: ("POST", "/api/queue/item/add/batch"),
@@ -33,8 +33,8 @@ PATHS = {
     CommandName.ENVIRONMENT_CLOSE: ("POST", "/api/environment/close"),
     CommandName.ENVIRONMENT_DESTROY: ("POST", "/api/environment/destroy"),
     CommandName.ENVIRONMENT_UPDATE: ("POST", "/api/environment/update"),
-    CommandName.TASK_RESULT: ("POST", "/api/task/result"),
-    CommandName.TASK_STATUS: ("POST", "/api/task/status"),
+    CommandName.TASK_RESULT: ("GET", "/api/task/result"),
+    CommandName.TASK_STATUS: ("GET", "/api/task/status"),
     CommandName.KERNEL_INTERRUPT: ("POST", "/api/kernel/interrupt"),
     CommandName.RE_PAUSE: ("POST", "/api/re/pause"),
     CommandName.RE_RESUME: ("POST", "/api/re/resume"),

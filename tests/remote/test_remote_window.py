@@ -53,7 +53,10 @@ class Window:
         return replies[0]
 
     def close(self):
-        self.window.close()
+        try:
+            self.window.close()
+        except RuntimeError:
+            pass  # pytest-qt closed and deleted it already, at the end of the test
         self.desktop.close()
 
 
