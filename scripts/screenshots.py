@@ -93,6 +93,37 @@ class Session:
         self.desktop.close()
 
 
+def remote_window(session):
+    """A second desk's window on the same queue (queue-gui --connect), while the first holds a lock."""
+    from qtpy.QtCore import QSettings
+
+    from queue_gui.desktop import RemoteDesktop
+
+    session.add("scan", ["det1"], "motor1", -1, 1, 21)
+    session.add("count", ["det1", "det2"], num=10)
+    session.call("lock", queue=True, note="aligning the mirror until 15:00", user="alice", lock_key="desk-a")
+    settings = QSettings(os.path.join(os.path.dirname(session.desktop.service.manager.data_dir), "remote.ini"), QSettings.IniFormat)
+    remote = RemoteDesktop(session.desktop.url, settings=settings)
+    try:
+        from qtpy.QtCore import Qt
+
+        remote.window.resize(1280, 800)
+        remote.window.show()
+        # The default layout was made for the default (larger) size: give the queue its room again.
+        remote.window.resizeDocks([remote.window.docks["plots"], remote.window.docks["plan_editor"]], [430, 400], Qt.Horizontal)
+        session.wait(lambda: (remote.bridge.connection or {}).get("state") == "connected"
+                     and remote.window.queue_model.rowCount() >= 3 and remote.window.lock_key.label.isVisible())
+        session.settle(0.8)
+        path = os.path.join(IMAGES, "remote_window.png")
+        if not remote.window.grab().save(path):
+            raise RuntimeError(f"cannot save {path}")
+        print(f"screenshots: {path}")
+    finally:
+        remote.window.close()
+        remote.close()
+        session.call("unlock", lock_key="desk-a")
+
+
 def main():
     if not os.environ.get("DISPLAY"):
         sys.exit("screenshots: run on an X display, e.g. DISPLAY=:95 after `Xvfb :95 -screen 0 1600x1000x24 &`")
@@ -158,6 +189,7 @@ def main():
                     break
             session.settle(1.0)
             session.shot("main_window_runs.png")
+            remote_window(session)
         finally:
             session.close()
 

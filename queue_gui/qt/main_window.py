@@ -212,6 +212,9 @@ class MainWindow(QMainWindow):
         tiled.setObjectName("action_tiled_settings")
         tiled.setToolTip("Also send every run to a tiled server that other machines read")
         file_menu.addAction(tiled)
+        connect = self._action("Connect to server…", "Ctrl+Shift+O", self._slot_connect_to_server)
+        connect.setToolTip("Open a window on the queue of another server: a headless queue-gui or bluesky-httpserver")
+        file_menu.addAction(connect)
         file_menu.addSeparator()
         file_menu.addAction(self._action("Quit", QKeySequence.Quit, self.close))
         queue_menu = self.menuBar().addMenu("&Queue")
@@ -221,6 +224,8 @@ class MainWindow(QMainWindow):
         self.environment_menu = self.menuBar().addMenu("&Environment")
         self.environment_menu.addActions(self.controls.environment_actions())
         self.environment_menu.addSeparator()
+        self.environment_menu.addAction(self._action("&Lock…", None, self._slot_lock))
+        self.environment_menu.addAction(self._action("&Unlock", None, self._slot_unlock))
         self.environment_menu.addAction(self.lock_key.action)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
@@ -493,6 +498,43 @@ class MainWindow(QMainWindow):
         """Close on SIGINT/SIGTERM: the terminal asked, nobody is there to answer."""
         self._asked_to_quit = True
         self.close()
+
+    def _slot_lock(self):
+        from .lock_dialog import LockDialog
+
+        def done(text):
+            self.statusBar().showMessage(text, 10000)
+            self.lock_key.key_changed.emit()
+
+        self.lock_dialog = LockDialog(self.bridge, done, self)
+        self.lock_dialog.setModal(False)
+        self.lock_dialog.show()
+
+    def _slot_unlock(self):
+        from .lock_dialog import unlock
+
+        def done(text):
+            self.statusBar().showMessage(text, 10000)
+            self.lock_key.key_changed.emit()
+
+        unlock(self.bridge, done)
+
+    def _slot_connect_to_server(self):
+        from .connect_dialog import ConnectDialog, open_remote_window
+
+        dialog = ConnectDialog(self._settings, self)
+        dialog.setModal(False)
+        self.connect_dialog = dialog
+
+        def connect():
+            url, api_key = dialog.chosen
+            if open_remote_window(url, api_key):
+                self.statusBar().showMessage(f"Opening a window on {url}…", 5000)
+            else:
+                self.show_problem("Cannot connect", f"queue-gui could not start a window on {url}.")
+
+        dialog.accepted.connect(connect)
+        dialog.show()
 
     def closeEvent(self, event):  # noqa: N802 (Qt override)
         # A window on a remote queue only disconnects: the server's plan runs on.

@@ -115,19 +115,24 @@ def test_two_windows_and_a_script_see_each_others_edits(qtbot, windows, service)
 
 
 def test_a_lock_taken_in_one_window_blocks_the_other_with_its_reason(qtbot, windows):
+    """Environment > Lock… in one window; the other sees who, when and why, and is refused until Unlock."""
     a, b = windows
     assert a.request("queue_item_add", item=count(1))["success"]
-    locked = a.request("lock", queue=True, note="aligning the mirror", lock_key="desk-a", user="alice")
-    assert locked["success"], locked["msg"]
+    menu = {action.text(): action for action in a.window.environment_menu.actions()}
+    menu["&Lock…"].trigger()
+    dialog = a.window.lock_dialog
+    dialog.note.setText("aligning the mirror")
+    dialog.lock()
+    qtbot.waitUntil(lambda: a.bridge.lock_key is not None and not dialog.isVisible(), timeout=5000)
     label = b.window.lock_key.label
     qtbot.waitUntil(lambda: label.isVisible() and "queue" in label.text(), timeout=5000)
-    qtbot.waitUntil(lambda: "aligning the mirror" in label.toolTip() and "alice" in label.toolTip(), timeout=5000)
+    qtbot.waitUntil(lambda: "aligning the mirror" in label.toolTip() and "Locked by" in label.toolTip(), timeout=5000)
     refused = b.request("queue_clear")
     assert not refused["success"] and "lock" in refused["msg"], refused
-    a.bridge.lock_key = "desk-a"  # the holder keeps working with its key
-    assert a.request("queue_item_add", item=count(2))["success"]
-    assert a.request("unlock", lock_key="desk-a")["success"]
-    qtbot.waitUntil(lambda: not label.isVisible(), timeout=5000)
+    assert a.request("queue_item_add", item=count(2))["success"], "the holder keeps working with its key"
+    menu["&Unlock"].trigger()
+    qtbot.waitUntil(lambda: not label.isVisible() and a.bridge.lock_key is None, timeout=5000)
+    assert b.request("queue_item_add", item=count(3))["success"]
 
 
 def test_the_window_rides_out_a_server_restart_and_shows_the_persisted_queue(qtbot, tmp_path):
