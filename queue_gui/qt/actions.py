@@ -65,6 +65,7 @@ class ControlActions(QObject):
         self.actions["stop_queue"].setCheckable(True)
         self.actions["stop_queue"].triggered.connect(self._slot_stop_queue_toggled)
         bridge.status_changed.connect(self.update_from_status)
+        bridge.connection_changed.connect(lambda connection: self.update_from_status(bridge.status))
         self.update_from_status({})
 
     def _make(self, name, text, icon, shortcut, tooltip, command, params):
@@ -103,9 +104,15 @@ class ControlActions(QObject):
         # Every one of these is refused while a script holds the environment
         # lock, unless the window sends its key.
         locked = bool((status.get("lock") or {}).get("environment")) and self._bridge.lock_key is None
+        # A remote server that cannot be reached runs nothing the window asks for.
+        connection = self._bridge.connection if self._bridge.remote else None
+        offline = connection is not None and connection.get("state") != "connected"
         for name, action in self.actions.items():
-            action.setEnabled(name in allowed and not locked)
-            action.setToolTip(self.LOCKED_TIP if locked else action.property("plain_tooltip"))
+            action.setEnabled(name in allowed and not locked and not offline)
+            if offline:
+                action.setToolTip(f"Not connected to {connection.get('url')}: {connection.get('msg')}")
+            else:
+                action.setToolTip(self.LOCKED_TIP if locked else action.property("plain_tooltip"))
         stop = self.actions["stop_queue"]
         stop.blockSignals(True)
         stop.setChecked(bool(status.get("queue_stop_pending")))

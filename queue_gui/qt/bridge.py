@@ -131,7 +131,9 @@ class ManagerBridge(QObject):
         """Ask the run store (``runs_list``, ``run_documents``, ...); ``on_reply`` as for :meth:`request`."""
         if self._store is None:
             future = concurrent.futures.Future()
-            future.set_result({"success": False, "msg": "no run store: runs are not saved in this session"})
+            msg = ("saved runs are kept on the server; a window connected to it does not list them yet" if self.remote
+                   else "no run store: runs are not saved in this session")
+            future.set_result({"success": False, "msg": msg})
             future.add_done_callback(lambda done: self._reply_ready.emit(name, _result(done), on_reply))
             return future
         return self._send(self._store, name, params, on_reply)

@@ -293,6 +293,7 @@ class MainWindow(QMainWindow):
 
     def _connect_bridge(self):
         self.bridge.status_changed.connect(self._slot_status)
+        self.bridge.connection_changed.connect(lambda connection: self._slot_status(self.bridge.status))
         self.bridge.queue_changed.connect(self._slot_queue)
         self.bridge.history_changed.connect(self.history_model.follow)
         self.bridge.description_changed.connect(self.plan_editor.set_description)
@@ -340,6 +341,9 @@ class MainWindow(QMainWindow):
         state_text = manager_state.capitalize()
         if status.get("manager_state") == "idle":
             state_text += " · environment " + ("open" if status.get("worker_environment_exists") else "closed")
+        connection = self.bridge.connection if self.bridge.remote else None
+        if connection is not None and connection.get("state") != "connected":
+            state_text = f"Not connected (last seen: {state_text.lower()})"
         labels["state"].setText(state_text)
         labels["state"].setToolTip(
             f"Manager: {status.get('manager_state', '?')}\nRunEngine: {status.get('re_state') or 'no environment'}\n"

@@ -42,7 +42,7 @@ def test_toolbar_follows_the_state_through_a_run(gui):
 
 def test_environment_menu_open_close_and_destroy_with_confirmation(gui):
     menu_actions = gui.window.environment_menu.actions()
-    assert [a.text() for a in menu_actions] == ["&Open", "&Close", "&Destroy…", "&Update environment", "&Reload profile", "", "Lock &key…"]
+    assert [a.text() for a in menu_actions] == ["&Open", "&Close", "&Destroy…", "&Update environment", "&Reload profile", "", "&Lock…", "&Unlock", "Lock &key…"]
     gui.open_environment()
     gui.action("environment_close").trigger()
     gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")

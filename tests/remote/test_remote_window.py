@@ -146,6 +146,8 @@ def test_the_window_rides_out_a_server_restart_and_shows_the_persisted_queue(qtb
         first.stop()
         qtbot.waitUntil(lambda: window.connection() == "unreachable", timeout=10000)
         assert window.window.status_labels["server"].text().startswith("Unreachable")
+        assert window.window.status_labels["state"].text().startswith("Not connected")
+        assert not any(action.isEnabled() for action in window.window.controls.actions.values()), "nothing can be run"
         # The window does not freeze: a command is answered at once with the reason.
         refused = window.request("queue_item_add", item=count(9))
         assert not refused["success"] and "not connected" in refused["msg"]
