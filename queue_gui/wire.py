@@ -193,3 +193,20 @@ class StoreEventKind(WireName):
 
     RUNS = "runs"
     STORE_STATUS = "store_status"
+
+
+class ConnectionState(str, enum.Enum):
+    """How a window stands with a remote server (the ``connection`` event's ``state``)."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    UNREACHABLE = "unreachable"
+    UNAUTHORIZED = "unauthorized"
+    CLOSED = "closed"
+
+
+class ServerKind(str, enum.Enum):
+    """Which kind of server a remote window reached (the ``connection`` event's ``server``)."""
+
+    QUEUE_GUI = "queue-gui"
+    HTTPSERVER = "bluesky-httpserver"

@@ -10,7 +10,7 @@ from qtpy.QtGui import QKeySequence
 from qtpy.QtWidgets import QAction, QStyle
 
 from .run_state import allowed_actions
-from ..wire import CommandName
+from ..wire import CommandName, ConnectionState
 
 #: name: (text, standard icon, shortcut, tooltip, manager command, params)
 RUN_ACTIONS = {
@@ -106,7 +106,7 @@ class ControlActions(QObject):
         locked = bool((status.get("lock") or {}).get("environment")) and self._bridge.lock_key is None
         # A remote server that cannot be reached runs nothing the window asks for.
         connection = self._bridge.connection if self._bridge.remote else None
-        offline = connection is not None and connection.get("state") != "connected"
+        offline = connection is not None and connection.get("state") != ConnectionState.CONNECTED
         for name, action in self.actions.items():
             action.setEnabled(name in allowed and not locked and not offline)
             if offline:

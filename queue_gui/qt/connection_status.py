@@ -8,18 +8,19 @@ typed there is used at once (the client connects again with it).
 from qtpy.QtCore import QObject, Slot
 from qtpy.QtWidgets import QInputDialog, QLineEdit
 
+from ..wire import ConnectionState
 from .look import ERROR_COLOR
 
 _WORDS = {
-    "connecting": "Connecting to {where}…",
-    "connected": "Connected: {server} at {where}",
-    "unreachable": "Unreachable: {where}",
-    "unauthorized": "API key refused: {where}",
-    "closed": "Disconnected from {where}",
+    ConnectionState.CONNECTING: "Connecting to {where}…",
+    ConnectionState.CONNECTED: "Connected: {server} at {where}",
+    ConnectionState.UNREACHABLE: "Unreachable: {where}",
+    ConnectionState.UNAUTHORIZED: "API key refused: {where}",
+    ConnectionState.CLOSED: "Disconnected from {where}",
 }
 
 #: States in which the window cannot reach the queue: said in red.
-_TROUBLE = ("unreachable", "unauthorized", "closed")
+_TROUBLE = (ConnectionState.UNREACHABLE, ConnectionState.UNAUTHORIZED, ConnectionState.CLOSED)
 
 
 class ConnectionStatus(QObject):
@@ -44,7 +45,7 @@ class ConnectionStatus(QObject):
         self._label.setStyleSheet(
             "padding: 0 8px; border-left: 1px solid palette(mid);" + (f" color: {ERROR_COLOR};" if state in _TROUBLE else "")
         )
-        if state == "unauthorized":
+        if state == ConnectionState.UNAUTHORIZED:
             self._ask_for_key(connection.get("msg", ""))
 
     def _ask_for_key(self, reason):

@@ -38,7 +38,7 @@ from .widgets.history_panel import HistoryPanel
 from .widgets.metadata_panel import MetadataPanel
 from .widgets.plan_editor import PlanEditor
 from ..queue_file import QUEUE_FILE_FILTER, QueueFileError, as_submission, read_queue, write_queue
-from ..wire import CommandName
+from ..wire import CommandName, ConnectionState
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
         if status.get("manager_state") == "idle":
             state_text += " · environment " + ("open" if status.get("worker_environment_exists") else "closed")
         connection = self.bridge.connection if self.bridge.remote else None
-        if connection is not None and connection.get("state") != "connected":
+        if connection is not None and connection.get("state") != ConnectionState.CONNECTED:
             state_text = f"Not connected (last seen: {state_text.lower()})"
         labels["state"].setText(state_text)
         labels["state"].setToolTip(

@@ -25,7 +25,6 @@ inbox is waited on with that delay as its timeout; nothing sleeps).
 """
 
 import concurrent.futures
-import enum
 import json
 import logging
 import queue
@@ -36,7 +35,7 @@ import httpx
 
 from ..inbox import answer, refuse_queued
 from ..listeners import Listeners
-from ..wire import CommandName, EventKind
+from ..wire import CommandName, ConnectionState, EventKind, ServerKind
 from .paths import PATHS
 
 logger = logging.getLogger(__name__)
@@ -45,19 +44,6 @@ _COMMAND, _PUSHED, _PUSH_ENDED, _RECONNECT, _STOP = "command", "pushed", "push_e
 
 #: Where a queue-gui server pushes what the window shows.
 PUSH_CHANNELS = {"info": "/api/info/ws", "console": "/api/console_output/ws", "documents": "/api/documents/ws"}
-
-
-class ConnectionState(str, enum.Enum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    UNREACHABLE = "unreachable"
-    UNAUTHORIZED = "unauthorized"
-    CLOSED = "closed"
-
-
-class ServerKind(str, enum.Enum):
-    QUEUE_GUI = "queue-gui"
-    HTTPSERVER = "bluesky-httpserver"
 
 
 class RemoteManager:
