@@ -108,6 +108,9 @@ def test_two_windows_and_a_script_see_each_others_edits(qtbot, windows, service)
         b.window.controls.actions["start_queue"].trigger()
         qtbot.waitUntil(lambda: a.window.history_model.rowCount() == 5 and a.rows() == [], timeout=60000)
         assert [item["kwargs"]["num"] for item in RM.history_get()["items"]] == [3, 4, 1, 2, 5]
+        # The server's documents reach the other window's live data (plots, table, progress).
+        qtbot.waitUntil(lambda: a.window.progress.run.run_uid is not None and a.window.progress.run.points == 5, timeout=10000)
+        assert a.window.plots.tabs.count() >= 1
         RM.item_execute(BPlan("chatty_plan", text="said on the control machine"))
         qtbot.waitUntil(lambda: "said on the control machine" in a.window.console.text.toPlainText(), timeout=30000)
     finally:
