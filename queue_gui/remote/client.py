@@ -21,7 +21,11 @@ request, with a timeout, and emits every event, in order; WebSocket readers
 only hand what they read to its inbox. Nothing waits on the server but that
 thread: while the server is unreachable, commands are answered at once with
 the reason, and the connection is tried again with a growing delay (the
-inbox is waited on with that delay as its timeout; nothing sleeps).
+inbox is waited on with that delay as its timeout; nothing sleeps). An
+attempt to connect asks for the status on a thread of its own, which hands
+the answer to the inbox: a server that accepts connections but never
+answers holds only that thread, for the request's timeout, and commands sent
+meanwhile are still answered at once.
 """
 
 import concurrent.futures
@@ -40,7 +44,7 @@ from .paths import PATHS
 
 logger = logging.getLogger(__name__)
 
-_COMMAND, _PUSHED, _PUSH_ENDED, _RECONNECT, _STOP = "command", "pushed", "push_ended", "reconnect", "stop"
+_COMMAND, _PUSHED, _PUSH_ENDED, _PROBED, _RECONNECT, _STOP = "command", "pushed", "push_ended", "probed", "reconnect", "stop"
 
 #: Where a queue-gui server pushes what the window shows.
 PUSH_CHANNELS = {"info": "/api/info/ws", "console": "/api/console_output/ws", "documents": "/api/documents/ws"}
@@ -81,6 +85,7 @@ class RemoteManager:
         self._pushing = False
         self._console_uid = None
         self._delay = backoff[0]
+        self._probing = False  # an attempt to connect is waiting for the server's status
         self._next_try = 0.0
         self._next_poll = 0.0
         self._connection = {"state": ConnectionState.CONNECTING.value, "url": self.url, "server": None, "msg": ""}
@@ -150,7 +155,6 @@ class RemoteManager:
         self._open_http()
         try:
             self._connect()
-            self._ready.set()
             while True:
                 try:
                     entry = self._inbox.get(timeout=self._wait_time())
@@ -165,6 +169,8 @@ class RemoteManager:
                     self._handle_pushed(entry[1], entry[2])
                 elif kind == _PUSH_ENDED:
                     self._push_ended(entry[1], entry[2])
+                elif kind == _PROBED:
+                    self._probed(*entry[1:])
                 elif kind == _RECONNECT:
                     self._api_key = entry[1]
                     self._open_http()
@@ -193,6 +199,8 @@ class RemoteManager:
 
     def _wait_time(self):
         now = time.monotonic()
+        if self._probing:
+            return None  # the attempt's answer comes through the inbox
         if self._connection["state"] != ConnectionState.CONNECTED.value:
             return max(self._next_try - now, 0.0)
         if not self._pushing:
@@ -202,21 +210,42 @@ class RemoteManager:
     def _due(self):
         now = time.monotonic()
         if self._connection["state"] != ConnectionState.CONNECTED.value:
-            if now >= self._next_try:
+            if not self._probing and now >= self._next_try:
                 self._connect()
         elif not self._pushing and now >= self._next_poll:
             self._poll()
 
     # ------------------------------------------------------------ connection
     def _connect(self):
+        """Start an attempt: the status is asked on a thread of its own; :meth:`_probed` takes the answer."""
         self._set_connection(ConnectionState.CONNECTING, f"connecting to {self.url}")
+        self._probing = True
+        threading.Thread(target=self._probe, args=(self._http,), name="queue-gui-remote-connect", daemon=True).start()
+
+    def _probe(self, http):
+        """The attempt's thread: one status request, its outcome handed to the client thread."""
         try:
-            status = self._get_status()
-        except _Unreachable as error:
-            self._lost(ConnectionState.UNREACHABLE, str(error))
-            return
-        except _Unauthorized as error:
+            self._inbox.put((_PROBED, http, self._get_status(http), None))
+        except (_Unreachable, _Unauthorized) as error:
+            self._inbox.put((_PROBED, http, None, error))
+        except Exception as error:  # the client was closed under it (a new key): tried again anyway
+            self._inbox.put((_PROBED, http, None, _Unreachable(f"cannot reach {self.url}: {error}")))
+
+    def _probed(self, http, status, error):
+        self._probing = False
+        if http is not self._http:
+            return  # asked with a key replaced since: the next attempt is due at once
+        try:
+            self._connected(status, error)
+        finally:
+            self._ready.set()
+
+    def _connected(self, status, error):
+        if isinstance(error, _Unauthorized):
             self._lost(ConnectionState.UNAUTHORIZED, str(error))
+            return
+        if error is not None:
+            self._lost(ConnectionState.UNREACHABLE, str(error))
             return
         server = ServerKind.QUEUE_GUI if str(status.get("msg", "")).startswith("queue-gui") else ServerKind.HTTPSERVER
         self._delay = self._backoff[0]
@@ -246,15 +275,18 @@ class RemoteManager:
             self._listeners.emit(EventKind.CONNECTION, connection)
 
     # ------------------------------------------------------------ requests
-    def _send(self, name, params=None):
-        """One request for command ``name``; its reply dict. Raises _Unreachable or _Unauthorized."""
+    def _send(self, name, params=None, http=None):
+        """One request for command ``name`` (with ``http``, by default the client's); its reply dict.
+
+        Raises _Unreachable or _Unauthorized.
+        """
         route = PATHS.get(name)
         if route is None:
             server = self._connection.get("server") or "the server"
             return {"success": False, "msg": f"'{name}' is not available on {server} at {self.url}"}
         method, path = route
         try:
-            response = self._http.request(method, path, json=params or {})
+            response = (http or self._http).request(method, path, json=params or {})
         except httpx.TimeoutException:
             raise _Unreachable(f"{self.url} did not answer '{name}' within {self._timeout:g} s") from None
         except httpx.HTTPError as error:
@@ -277,8 +309,8 @@ class RemoteManager:
         reply.setdefault("msg", "")
         return reply
 
-    def _get_status(self):
-        reply = self._send(CommandName.STATUS)
+    def _get_status(self, http=None):
+        reply = self._send(CommandName.STATUS, http=http)
         if not reply.get("success", True) or "manager_state" not in reply:
             raise _Unreachable(f"{self.url} is not a queue server: {reply.get('msg') or 'no manager_state in its status'}")
         return reply

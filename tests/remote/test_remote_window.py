@@ -201,3 +201,22 @@ def test_every_remote_path_is_a_route_of_the_server():
     served = {(method, "/api" + route.path) for route in ROUTES for method in route.methods}
     for command, (method, path) in PATHS.items():
         assert (method, path) in served, (command, method, path)
+
+
+def test_a_server_that_never_answers_does_not_hold_the_windows_commands(qtbot, tmp_path):
+    import time
+
+    # TCP connects (the kernel accepts into the backlog), but no request is ever read or answered.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        window = Window(qtbot, tmp_path, f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=5.0)
+        try:
+            qtbot.waitUntil(lambda: window.connection() == "connecting", timeout=5000)
+            started = time.monotonic()
+            refused = window.request("queue_item_add", item=count(1))
+            waited = time.monotonic() - started
+            assert not refused["success"] and "not connected" in refused["msg"], refused
+            assert waited < 1.0, f"answered after {waited:.1f} s: the command waited for the connection attempt"
+        finally:
+            window.close()
