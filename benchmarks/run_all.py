@@ -9,7 +9,7 @@ Usage::
 
 Each benchmark runs in its own interpreter (``python bench_x.py --json
 FILE``), so one cannot warm up or slow down another; the GUI benchmarks
-(every ``bench_gui_*.py``) run offscreen unless ``QT_QPA_PLATFORM`` says
+(every ``bench_gui_*.py``, and ``bench_remote.py``) run offscreen unless ``QT_QPA_PLATFORM`` says
 otherwise. Progress goes to stderr; the markdown goes to stdout. Of several
 runs of a benchmark, the run whose headline figure (its first row) is the
 median is reported, the lower middle one for an even number of runs: the
@@ -36,11 +36,11 @@ BENCHMARKS = [
     "bench_api",
     "bench_run_store",
 ]
-#: The GUI benchmarks: every bench_gui_*.py but the helpers' module.
+#: The GUI benchmarks: every bench_gui_*.py but the helpers' module, and the remote windows' (bench_remote.py).
 GUI_BENCHMARKS = sorted(
     os.path.splitext(os.path.basename(path))[0] for path in glob.glob(os.path.join(HERE, "bench_gui_*.py"))
     if not path.endswith("bench_gui_common.py")
-)
+) + ["bench_remote"]
 TIMEOUT = 1200
 
 
