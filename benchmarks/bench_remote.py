@@ -410,7 +410,7 @@ def part_stalls(repeats):
             stall <= TARGET_STALL, stall))
         rows.append(bench.row(
             f"  reply to a command sent every {COMMAND_EVERY_MS} ms, same run",
-            f"median {bench.fmt_ms(statistics.median(delays), 1)}, max {bench.fmt_ms(max(delays), 0)}",
+            f"median {bench.fmt_ms(statistics.median(delays), 1)}, max {bench.fmt_ms(max(delays), 1)}",
             "at once", f"{len(delays)} answered, {unanswered} unanswered at the end; "
                        f"connection attempts in the run: {attempts}", None, statistics.median(delays)))
     return rows
