@@ -155,7 +155,7 @@ def main():
             session.call("queue_start")
             session.idle_after(2)
             # A second scan, a little shifted: the plot compares it with the first while it runs.
-            session.add("scan", ["det1"], "motor1", -1.5, 2.5, 41)
+            session.add("scan", ["det1"], "motor1", -1.5, 2.5, 81)
             session.add("grid_scan", ["det4"], "motor1", -1.5, 1.5, 15, "motor2", -1.5, 1.5, 15)
             session.add("count", ["det1"], num=20, delay=0.2)
             session.call("queue_start")

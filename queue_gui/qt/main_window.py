@@ -32,7 +32,7 @@ from .lock_key import LockKeyControl
 from .progress import ProgressTracker, progress_text, queue_end_text, queue_end_tooltip
 from .queue_delegate import QueueItemDelegate
 from .runs_control import RunsControl
-from .queue_model import QueueModel, UniformListView, configure_queue_view
+from .queue_model import QueueModel, QueueView, configure_queue_view
 from .widgets.console import ConsoleWidget
 from .widgets.history_panel import HistoryPanel
 from .widgets.metadata_panel import MetadataPanel
@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ building
     def _build_queue_view(self):
         self.queue_model = QueueModel(request_move=self._request_move, parent=self)
-        self.queue_view = UniformListView(self)
+        self.queue_view = QueueView(self)
         self.queue_view.setObjectName("queue_view")
         self.queue_view.setModel(self.queue_model)
         configure_queue_view(self.queue_view)

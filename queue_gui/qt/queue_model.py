@@ -20,6 +20,8 @@ from qtpy.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, 
 from qtpy.QtGui import QBrush, QFont
 from qtpy.QtWidgets import QAbstractItemView, QApplication, QListView, QStyle
 
+from .row_view import RowView
+
 from ..queue_rows import drop_destination, index_items, is_noop, move_destination, new_runs, row_blocks
 from .formatting import is_instruction, item_text, item_tooltip
 from .look import (
@@ -49,20 +51,21 @@ class UniformListView(QListView):
     """A ``QListView`` whose rows all have one size, so a row whose data changed is only repainted.
 
     ``QListView`` lays out every row again when any row's data changes (to
-    pick up a new size), asking the model for an index per row: 20,000
-    calls into Python and about 20 ms for a 10,000-item queue, each time a
-    plan started or its progress moved. Rows here never change size
-    (``setUniformItemSizes``), so the base item view's handling (repaint
-    the rows) is all that is needed. Inserted and removed rows still lay
-    the list out again.
+    pick up a new size), asking the model for an index per row. The window
+    shows the queue in a :class:`~queue_gui.qt.row_view.RowView`, which
+    never does; this list stays for those who embed the model in a list.
     """
 
     def dataChanged(self, top_left, bottom_right, roles=()):
         QAbstractItemView.dataChanged(self, top_left, bottom_right, roles)
 
 
+#: The view the window shows the queue in.
+QueueView = RowView
+
+
 def configure_queue_view(view):
-    """Set up a ``QListView`` for the queue model: multi-selection and move drags.
+    """Set up a view (a ``QueueView``, or a ``QListView``) for the queue model: multi-selection and move drags.
 
     ``DragDrop`` with ``MoveAction`` rather than ``InternalMove``: in Qt 5.15
     both end in ``dropMimeData`` for a real drag (``QListView`` first tries

@@ -546,3 +546,35 @@ def test_a_changed_row_does_not_lay_out_the_whole_list_again(qapp):
     QApplication.processEvents()
     assert calls[0] < 200, f"{calls[0]} rowCount calls for two changed rows"
     assert view.visualRect(model.index(0)).isValid(), "the row is still laid out where it was"
+
+
+def test_a_plan_ending_in_a_10000_item_queue_does_not_lay_out_every_row(qapp):
+    """The window's queue view: a row removed or inserted costs the rows it touches (QListView visited all 10,000)."""
+    from queue_gui.qt.queue_model import QueueView
+
+    calls = [0]
+
+    class CountingModel(QueueModel):
+        def rowCount(self, parent=QModelIndex()):
+            calls[0] += 1
+            return super().rowCount(parent)
+
+    items = [plan(kwargs={"num": i}) for i in range(10_000)]
+    model = CountingModel()
+    view = QueueView()
+    configure_queue_view(view)
+    view.setModel(model)
+    view.resize(400, 300)
+    view.show()
+    model.set_queue(items, None)
+    QApplication.processEvents()
+    for changes, queue, running in (
+        ([("start",)], items[1:], items[0]),
+        ([("finish", False)], items[1:], None),
+        ([("insert", 9_999, [plan(kwargs={"num": -1})])], items[1:], None),
+    ):
+        calls[0] = 0
+        model.follow(queue_event(changes, queue, running))
+        QApplication.processEvents()
+        assert calls[0] < 200, f"{calls[0]} rowCount calls for {changes[0][0]}"
+    assert view.rowAt(0) == 0 and model.rowCount() == 10_000

@@ -18,7 +18,6 @@ from qtpy.QtWidgets import (
     QAbstractItemView,
     QAction,
     QHBoxLayout,
-    QListView,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -28,6 +27,7 @@ from qtpy.QtWidgets import (
 
 from ..dialogs import ask_yes_no
 from ..formatting import call_text, result_facts
+from ..row_view import RowView
 from ..look import status_color
 from ..roles import ItemRole
 from .console import monospace_font
@@ -98,7 +98,7 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self.confirm: Callable[[QWidget, str, str], bool] = ask_yes_no
         self.model = model
-        self.view = QListView(self)
+        self.view = RowView(self)
         self.view.setModel(model)
         self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
