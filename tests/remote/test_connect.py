@@ -50,3 +50,46 @@ def test_the_connect_dialog_remembers_servers_and_refuses_a_bad_address(qtbot, t
     program, arguments = connect_command("http://beamline-a:60610")
     assert program == sys.executable and arguments[-2:] == ["--connect", "http://beamline-a:60610"]
     assert KEY not in arguments, "the key never goes on the command line"
+
+
+def test_a_server_killed_mid_plan_comes_back_with_the_plan_in_front(qtbot, tmp_path):
+    """The control machine's queue-gui is SIGKILLed while a plan runs; restarted, the window shows it back."""
+    import signal
+    import socket
+
+    from tests.conftest import TEST_PROFILE
+    from tests.remote.test_remote_window import Window
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "queue_gui", "--headless", "--port", str(port), "--data-dir", str(tmp_path / "data"),
+               "--profile", TEST_PROFILE, "--api-key", KEY]
+
+    def serve():
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert process.stdout.readline().startswith("queue-gui: serving"), process.stderr.read()
+        return process
+
+    server = serve()
+    window = Window(qtbot, tmp_path, f"http://127.0.0.1:{port}", api_key=KEY, backoff=(0.2, 1.0))
+    try:
+        window.wait_connected()
+        assert window.request("queue_item_add", item={"name": "long_count", "args": [["det1"]], "kwargs": {"num": 400, "delay": 0.05}})["success"]
+        assert window.request("environment_open")["success"]
+        qtbot.waitUntil(lambda: bool(window.bridge.status.get("worker_environment_exists")), timeout=30000)
+        assert window.request("queue_start")["success"]
+        qtbot.waitUntil(lambda: window.bridge.status.get("running_item_uid") is not None
+                        and window.window.queue_model.running_item() is not None, timeout=30000)
+        os.killpg(server.pid, signal.SIGKILL)  # the whole application and its worker, as a power cut would
+        server.wait(30)
+        qtbot.waitUntil(lambda: window.connection() == "unreachable", timeout=10000)
+        server = serve()
+        window.wait_connected()
+        qtbot.waitUntil(lambda: window.rows() == [400] and window.window.queue_model.running_item() is None
+                        and window.window.history_model.rowCount() == 1, timeout=15000)
+        assert window.window.history_model.item_at(0)["result"]["exit_status"] == "unknown"
+    finally:
+        window.close()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(60)
