@@ -50,6 +50,7 @@ import threading
 import time
 
 import _common as bench
+from queue_gui.wire import CommandName
 
 N_ITEMS = 1000
 BATCHES = 10
@@ -164,7 +165,7 @@ class ServiceProcess:
 
 
 def _clear(service):
-    reply = service.call("queue_clear")[1]
+    reply = service.call(CommandName.QUEUE_CLEAR)[1]
     if not reply["success"]:
         raise RuntimeError(reply["msg"])
 
@@ -183,7 +184,7 @@ def measure_batches(RM, client, service):
 
     for _ in range(BATCHES):
         _clear(service)
-        elapsed, reply = service.call("queue_item_add_batch", {"items": dicts})
+        elapsed, reply = service.call(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": dicts})
         check(reply, "manager.call")
         local.append(elapsed)
         _clear(service)
@@ -195,7 +196,7 @@ def measure_batches(RM, client, service):
 
 def _change_queue(service):
     """A new ``plan_queue_uid``, same size: the front item moves to the back."""
-    reply = service.call("queue_item_move", {"pos": "front", "pos_dest": "back"})[1]
+    reply = service.call(CommandName.QUEUE_ITEM_MOVE, {"pos": "front", "pos_dest": "back"})[1]
     if not reply["success"]:
         raise RuntimeError(reply["msg"])
 
@@ -230,7 +231,7 @@ def measure_queue_get(RM, client, service):
         _change_queue(service)
         results["raw"].time(raw_call)
         results["raw_same"].time(raw_call)
-        local.append(service.call("queue_get")[0])
+        local.append(service.call(CommandName.QUEUE_GET)[0])
     size = len(client.request("GET", "/api/queue/get", json={}).content)
     return results, local, size
 
@@ -241,7 +242,7 @@ def measure_status(RM, client, service):
         via_client.time(lambda: RM.status(reload=True))
     for _ in range(STATUSES):
         raw.time(lambda: client.request("GET", "/api/status", json={}).json())
-    local = [service.call("status")[0] for _ in range(STATUSES)]
+    local = [service.call(CommandName.STATUS)[0] for _ in range(STATUSES)]
     return via_client, raw, local
 
 

@@ -43,6 +43,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common as bench  # noqa: E402
+from queue_gui.wire import CommandName
 
 POINTS = 1000
 TARGET_OVERHEAD = 0.10
@@ -141,11 +142,11 @@ class ScreenLatency:
 
 def run_plans(desktop, items, timeout=600):
     before = desktop.status().get("items_in_history", 0)
-    desktop.call("queue_item_add_batch", {"items": items})
-    desktop.call("queue_start")
+    desktop.call(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": items})
+    desktop.call(CommandName.QUEUE_START)
     desktop.wait_status(lambda s: s["manager_state"] == "idle" and s["items_in_history"] >= before + len(items)
                         and s["running_item_uid"] is None, timeout=timeout, what="the plans to finish", interval_ms=20)
-    return desktop.call("history_get")["items"][-len(items):]
+    return desktop.call(CommandName.HISTORY_GET)["items"][-len(items):]
 
 
 def scan_item(points):

@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+from queue_gui.wire import CommandName
 
 WAIT_TIMEOUT = 120.0
 
@@ -146,7 +147,7 @@ class Desktop:
         return reply
 
     def open_environment(self):
-        self.call("environment_open")
+        self.call(CommandName.ENVIRONMENT_OPEN)
         self.wait_status(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle",
                          what="the environment to open")
 

@@ -6,7 +6,7 @@ The desktop application is composed as ``queue-gui`` does (``Service`` with
 the default simulated profile, ``ManagerThread``, ``ManagerBridge``,
 ``MainWindow`` shown, ``QT_QPA_PLATFORM=offscreen``); 10,000 items (a mix of
 ``count`` and ``scan`` with different parameters) are added with one
-``manager.submit("queue_item_add_batch", ...)``. Each figure is the median
+``manager.submit(CommandName.QUEUE_ITEM_ADD_BATCH, ...)``. Each figure is the median
 of 5 repetitions; target <= 100 ms each.
 
 (a) **Load**: ``QueueModel.set_queue`` of the 10,000 items (the manager's
@@ -40,6 +40,7 @@ import time
 
 import _common as bench
 import bench_gui_common as gui
+from queue_gui.wire import CommandName
 
 N_ITEMS = 10_000
 N_MOVED = 100
@@ -64,7 +65,7 @@ def add_items(desktop):
     """Add N_ITEMS with one batch; returns (manager reply seconds, seconds until the window shows them)."""
     model = desktop.window.queue_model
     start = time.perf_counter()
-    future = desktop.manager.submit("queue_item_add_batch", {"items": queue_items(N_ITEMS)})
+    future = desktop.manager.submit(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": queue_items(N_ITEMS)})
     gui.wait_until(future.done, what="the batch add")
     replied = time.perf_counter() - start
     if not future.result().get("success"):

@@ -34,6 +34,7 @@ import time
 
 import _common as bench
 import bench_gui_common as gui
+from queue_gui.wire import CommandName
 
 N_PLANS = 10
 TARGET_RSS = 200 * 2**20
@@ -79,8 +80,8 @@ def measure_in_process():
         idle = {"gui": memory(os.getpid()), "worker": memory(desktop.manager.worker_pid)}
         desktop.open_environment()
         history = desktop.status()["items_in_history"]
-        desktop.call("queue_item_add_batch", {"items": gui.count_items(N_PLANS)})
-        desktop.call("queue_start")
+        desktop.call(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": gui.count_items(N_PLANS)})
+        desktop.call(CommandName.QUEUE_START)
         desktop.wait_status(lambda s: s["items_in_history"] >= history + N_PLANS and s["manager_state"] == "idle",
                             what=f"{N_PLANS} plans")
         gui.wait_until(lambda: desktop.window.history_model.rowCount() >= N_PLANS, what="the history view")

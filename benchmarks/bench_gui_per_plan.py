@@ -47,6 +47,7 @@ import time
 
 import _common as bench
 import bench_gui_common as gui
+from queue_gui.wire import CommandName
 
 SIZES = (10, 10_000)
 K = 20
@@ -113,12 +114,12 @@ def run_plans(desktop, plans):
 
     def stop_after_the_next(kind, status):  # on the manager thread: no wait, just submit
         if kind == "status" and not asked and status["items_in_history"] >= stop_at:
-            asked.append(manager.submit("queue_stop"))
+            asked.append(manager.submit(CommandName.QUEUE_STOP))
 
     manager.subscribe(stop_after_the_next)
     try:
         cpu, wall = time.thread_time(), time.perf_counter()
-        desktop.manager.submit("queue_start")
+        desktop.manager.submit(CommandName.QUEUE_START)
         status = wait_for_status(
             desktop, lambda s: s["manager_state"] == "idle" and s["items_in_history"] >= history_before + plans
             and s["running_item_uid"] is None, f"{plans} plans to run")
@@ -130,12 +131,12 @@ def run_plans(desktop, plans):
 
 
 def measure_size(desktop, n):
-    desktop.call("queue_clear")
-    desktop.call("history_clear")
-    desktop.call("queue_mode_set", {"mode": {"loop": True}})
+    desktop.call(CommandName.QUEUE_CLEAR)
+    desktop.call(CommandName.HISTORY_CLEAR)
+    desktop.call(CommandName.QUEUE_MODE_SET, {"mode": {"loop": True}})
     items = bench.count_items(n, detectors=("det1",), num=1)
     for start in range(0, n, 1000):
-        desktop.call("queue_item_add_batch", {"items": items[start:start + 1000]})
+        desktop.call(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": items[start:start + 1000]})
     gui.wait_until(lambda: desktop.window.queue_model.rowCount() == n, WAIT_TIMEOUT, f"{n} rows in the queue view")
     run_plans(desktop, WARM_UP)
     results = []
@@ -144,7 +145,7 @@ def measure_size(desktop, n):
         bench.say(f"bench_gui_per_plan: N={n} repeat {repeat + 1}: {ran} plans, GUI CPU {cpu / ran * 1e3:.2f} ms/plan, "
                   f"wall {wall / ran * 1e3:.2f} ms/plan")
         results.append((cpu / ran, wall / ran))
-    desktop.call("queue_mode_set", {"mode": "default"})
+    desktop.call(CommandName.QUEUE_MODE_SET, {"mode": "default"})
     return results
 
 

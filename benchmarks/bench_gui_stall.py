@@ -11,7 +11,7 @@ Method
    hammering the HTTP API with a keep-alive ``httpx.Client``, cycling
    ``GET /``, ``GET /queue_view``, ``POST /add_to_queue`` (a count) and
    ``POST /pop_from_queue`` as fast as it can; then the queue is started
-   (``manager.submit("queue_start")``).
+   (``manager.submit(CommandName.QUEUE_START)``).
 3. The run ends when the pushed status shows 100 items in history. Gaps
    between consecutive timeouts: stall = longest gap - 5 ms (target
    <= 50 ms); the 99th percentile gap is reported too, and for the longest
@@ -42,6 +42,7 @@ import traceback
 
 import _common as bench
 import bench_gui_common as gui
+from queue_gui.wire import CommandName
 
 N_PLANS = 100
 TICK_MS = 5
@@ -210,7 +211,7 @@ def measure_stalls(desktop, hammer_on, trace_ms, hammer_process=False, profile_p
     """Run 100 plans with the tick timer (and hammer); returns (gaps, hammer, seconds)."""
     from qtpy.QtCore import Qt, QTimer
 
-    desktop.call("queue_item_add_batch", {"items": gui.count_items(N_PLANS)})
+    desktop.call(CommandName.QUEUE_ITEM_ADD_BATCH, {"items": gui.count_items(N_PLANS)})
     gui.wait_until(lambda: desktop.window.queue_model.rowCount() == N_PLANS, what="100 rows")
     history_before = desktop.status()["items_in_history"]
     # Manager listeners run on the manager thread: learn its native id.
@@ -220,7 +221,7 @@ def measure_stalls(desktop, hammer_on, trace_ms, hammer_process=False, profile_p
         manager_ids.setdefault(threading.get_native_id(), "manager (QThread)")
 
     desktop.manager.subscribe(learn_manager_thread)
-    desktop.call("status")  # any event will do
+    desktop.call(CommandName.STATUS)  # any event will do
 
     ticks = []
     timer = QTimer()
@@ -253,7 +254,7 @@ def measure_stalls(desktop, hammer_on, trace_ms, hammer_process=False, profile_p
         threads_before = thread_cpu(manager_ids)
         start = time.perf_counter()
         cpu_start = time.thread_time()
-        desktop.call("queue_start")
+        desktop.call(CommandName.QUEUE_START)
         desktop.wait_status(lambda s: s["items_in_history"] >= history_before + N_PLANS,
                             what=f"{N_PLANS} plans in history", timeout=300,
                             interval_ms=50)  # a coarse check: it competes with the GUI
@@ -282,7 +283,7 @@ def measure_stalls(desktop, hammer_on, trace_ms, hammer_process=False, profile_p
     # The hammer's last add may have been taken by the queue: let it finish,
     # then empty the queue so the latency part starts from an idle, empty queue.
     desktop.wait_status(lambda s: s["manager_state"] == "idle", what="the queue to end")
-    desktop.call("queue_clear")
+    desktop.call(CommandName.QUEUE_CLEAR)
     gui.wait_until(lambda: desktop.window.queue_model.rowCount() == 0, what="an empty queue view")
     threads = {name: cpu - threads_before.get(name, 0.0) for name, cpu in threads_after.items()}
     return (gaps, gap_cpu, gc_monitor, threads), hammer, elapsed, gui_cpu

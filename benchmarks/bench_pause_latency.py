@@ -30,6 +30,7 @@ import threading
 import time
 
 import _common as bench
+from queue_gui.wire import CommandName
 
 PAUSES = 10
 TARGET = 0.050
@@ -79,7 +80,7 @@ def measure_service():
             bench.check(client.post("/re_continue", json={"option": "abort"}), "re_continue abort")
             watcher.wait(lambda s: s["manager_state"] == "idle" and s["items_in_queue"] == 1, after=mark,
                          what="the aborted plan to return to the queue")
-            result = service.manager.call("history_get")["items"][-1]["result"]
+            result = service.manager.call(CommandName.HISTORY_GET)["items"][-1]["result"]
             bench.check(client.post("/pop_from_queue"), "pop_from_queue")
     return pauses, replies, resumes, result
 

@@ -27,6 +27,7 @@ machine (its manager polls the worker every 0.5 s).
 import time
 
 import _common as bench
+from queue_gui.wire import CommandName
 
 N_PLANS = 100
 ROUNDS = 3
@@ -142,7 +143,7 @@ def measure():
                 elapsed, cpu = queue_batch(client, watcher, N_PLANS, 1 + round_ * N_PLANS, meter)
                 queued.append(elapsed)
                 cpus.append(cpu)
-                history = service.manager.call("history_get")["items"][-N_PLANS:]
+                history = service.manager.call(CommandName.HISTORY_GET)["items"][-N_PLANS:]
                 if {h["result"]["exit_status"] for h in history} != {"completed"}:
                     raise RuntimeError("a plan did not complete")
                 splits.append(split_history(history))

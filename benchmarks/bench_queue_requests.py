@@ -27,6 +27,7 @@ import json
 import time
 
 import _common as bench
+from queue_gui.wire import CommandName
 
 N_ITEMS = 1000
 VIEWS = 20
@@ -81,23 +82,23 @@ def measure_http(client):
 
 
 def measure_in_process(manager):
-    reply = manager.call("queue_clear")
+    reply = manager.call(CommandName.QUEUE_CLEAR)
     if not reply["success"]:
         raise RuntimeError(reply["msg"])
     adds = []
     for _ in range(N_ITEMS):
-        elapsed, reply = _timed(lambda: manager.call("queue_item_add", {"item": dict(ITEM)}))
+        elapsed, reply = _timed(lambda: manager.call(CommandName.QUEUE_ITEM_ADD, {"item": dict(ITEM)}))
         if not reply["success"]:
             raise RuntimeError(reply["msg"])
         adds.append(elapsed)
     views, encodes = [], []
     for _ in range(VIEWS):
-        elapsed, reply = _timed(lambda: manager.call("queue_get"))
+        elapsed, reply = _timed(lambda: manager.call(CommandName.QUEUE_GET))
         if len(reply["items"]) != N_ITEMS:
             raise RuntimeError("queue_get did not return every item")
         views.append(elapsed)
         encodes.append(_timed(lambda: json.dumps({"success": True, "msg": "", "queue": reply["items"]}))[0])
-    statuses = [_timed(lambda: manager.call("status"))[0] for _ in range(STATUSES)]
+    statuses = [_timed(lambda: manager.call(CommandName.STATUS))[0] for _ in range(STATUSES)]
     return adds, views, encodes, statuses
 
 

@@ -12,7 +12,7 @@ window's slots wait for the other's.
    (127.0.0.1, port 0, an API key, the built-in simulated profile) in this
    process; windows A and B connect to it. ``N_EDITS`` times, after a random
    wait (so that an edit does not keep the same phase to anything
-   periodic): window A's ``bridge.request("queue_item_add", ...)`` is
+   periodic): window A's ``bridge.request(CommandName.QUEUE_ITEM_ADD, ...)`` is
    stamped at the call; a slot on window B's ``queue_model.rowsInserted``,
    ``layoutChanged`` and ``modelReset`` stamps the first moment B's model
    has one row more (``QueueModel.set_queue`` inserts rows; a reorder is a
@@ -60,6 +60,7 @@ import time
 
 import _common as bench
 import bench_gui_common as gui
+from queue_gui.wire import CommandName
 
 API_KEY = "bench-remote-key"
 N_EDITS = 30
@@ -173,7 +174,7 @@ def measure_edits(a, b, url, api_key, source, jitter, n=N_EDITS):
             sent, replies = [], []
             if source == "window":
                 sent.append(time.perf_counter())
-                a.bridge.request("queue_item_add", {"item": count(i)}, on_reply=replies.append)
+                a.bridge.request(CommandName.QUEUE_ITEM_ADD, {"item": count(i)}, on_reply=replies.append)
             else:
                 def post():
                     sent.append(time.perf_counter())
@@ -193,7 +194,7 @@ def measure_edits(a, b, url, api_key, source, jitter, n=N_EDITS):
 
 
 def clear_queue(a, b):
-    reply = a.request("queue_clear")
+    reply = a.request(CommandName.QUEUE_CLEAR)
     if not reply.get("success"):
         raise RuntimeError(f"queue_clear was refused: {reply.get('msg')}")
     gui.wait_until(lambda: a.rows() == 0 and b.rows() == 0, TIMEOUT, "empty queues")
@@ -339,7 +340,7 @@ def measure_stall(window, on_start=None, seconds=STALL_SECONDS):
             pending[0] -= 1
             delays.append(time.perf_counter() - sent)
 
-        window.bridge.request("queue_item_add", {"item": count(1)}, on_reply=replied)
+        window.bridge.request(CommandName.QUEUE_ITEM_ADD, {"item": count(1)}, on_reply=replied)
 
     sender = QTimer()
     sender.setTimerType(Qt.PreciseTimer)

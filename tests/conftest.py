@@ -19,6 +19,7 @@ import pytest  # noqa: E402
 
 from queue_gui.manager.manager import Manager  # noqa: E402
 from queue_gui.testing import StatusWatch, plan  # noqa: E402,F401  (one harness with the benchmarks)
+from queue_gui.wire import CommandName
 
 PROFILES = os.path.join(os.path.dirname(__file__), "profiles")
 TEST_PROFILE = os.path.join(PROFILES, "test_profile.py")
@@ -106,27 +107,27 @@ class RunningManager:
         return reply
 
     def add(self, name, *args, **kwargs):
-        return self.ok("queue_item_add", item=plan(name, *args, **kwargs))["item"]
+        return self.ok(CommandName.QUEUE_ITEM_ADD, item=plan(name, *args, **kwargs))["item"]
 
     def open_environment(self):
         mark = self.watch.mark()
-        self.ok("environment_open")
+        self.ok(CommandName.ENVIRONMENT_OPEN)
         return self.watch.wait_state("idle", worker_environment_exists=True, after=mark)
 
     def run_queue(self, timeout=60):
         """Start the queue and wait until it has stopped again (an idle status pushed after the start)."""
         mark = self.watch.mark()
-        self.ok("queue_start")
+        self.ok(CommandName.QUEUE_START)
         return self.watch.wait(
             lambda s: s["manager_state"] == "idle" and s["running_item_uid"] is None, timeout, "the queue to stop",
             after=mark,
         )
 
     def queue(self):
-        return self.ok("queue_get")["items"]
+        return self.ok(CommandName.QUEUE_GET)["items"]
 
     def history(self):
-        return self.ok("history_get")["items"]
+        return self.ok(CommandName.HISTORY_GET)["items"]
 
     def stop(self):
         assert self.manager.shutdown(60), "the manager did not shut down"

@@ -11,6 +11,7 @@ import pytest
 
 from queue_gui.manager.manager import Manager
 from tests.conftest import TEST_PROFILE
+from queue_gui.wire import CommandName
 
 
 #: As root, file permissions do not bind: the process runs without the
@@ -118,6 +119,6 @@ def test_when_the_manager_thread_dies_the_server_answers_503_with_the_reason_at_
                 reply = client.request(method, path, json={})
                 assert reply.status_code == 503, (path, reply.text)
                 assert "stopped after an error: DatabaseError" in reply.json()["msg"]
-        assert manager.call("status", timeout=1)["success"] is False, "a direct call is answered too"
+        assert manager.call(CommandName.STATUS, timeout=1)["success"] is False, "a direct call is answered too"
     finally:
         server.stop()

@@ -7,7 +7,7 @@ whole queue to find out what had changed.
 
 import threading
 
-from queue_gui.wire import EventKind
+from queue_gui.wire import CommandName, EventKind
 
 
 class Events:
@@ -69,19 +69,19 @@ def uids(items):
 def test_every_queue_and_history_change_replays_exactly(engine):
     events = Events(engine.manager)
     a = engine.add("count", ["det1"])
-    engine.ok("queue_item_add_batch", items=[{"name": "count", "args": [["det2"]]}, {"name": "count", "args": [["det1", "det2"]]}], pos=0)
+    engine.ok(CommandName.QUEUE_ITEM_ADD_BATCH, items=[{"name": "count", "args": [["det2"]]}, {"name": "count", "args": [["det1", "det2"]]}], pos=0)
     c = engine.add("count", ["det1"], num=3)
-    engine.ok("queue_item_move_batch", uids=[c["item_uid"], a["item_uid"]], pos_dest="front")
-    engine.ok("queue_item_update", item={**a, "kwargs": {"num": 2}})
+    engine.ok(CommandName.QUEUE_ITEM_MOVE_BATCH, uids=[c["item_uid"], a["item_uid"]], pos_dest="front")
+    engine.ok(CommandName.QUEUE_ITEM_UPDATE, item={**a, "kwargs": {"num": 2}})
     queue = engine.queue()
-    engine.ok("queue_item_remove_batch", uids=[queue[1]["item_uid"], queue[3]["item_uid"]])
+    engine.ok(CommandName.QUEUE_ITEM_REMOVE_BATCH, uids=[queue[1]["item_uid"], queue[3]["item_uid"]])
     engine.open_environment()
     engine.run_queue()
     engine.add("count", ["det1"])
-    engine.ok("queue_item_execute", item={"name": "count", "args": [["det2"]]})
+    engine.ok(CommandName.QUEUE_ITEM_EXECUTE, item={"name": "count", "args": [["det2"]]})
     engine.watch.wait(lambda s: s["items_in_history"] == 3 and s["running_item_uid"] is None, 30, "the immediate run")
-    engine.ok("history_clear", size=1)
-    engine.ok("queue_clear")
+    engine.ok(CommandName.HISTORY_CLEAR, size=1)
+    engine.ok(CommandName.QUEUE_CLEAR)
 
     queue_events = events.of(EventKind.QUEUE)
     kinds = {change[0] for event in queue_events for change in event["changes"]}
@@ -116,17 +116,17 @@ def test_an_event_is_published_before_the_reply_and_latest_event_is_current(engi
     assert len(seen) == before + 1, "the queue event went out before the add was answered"
     latest = engine.manager.latest_event(EventKind.QUEUE)
     assert uids(latest["items"]) == [item["item_uid"]]
-    assert latest["plan_queue_uid"] == engine.ok("status")["plan_queue_uid"]
+    assert latest["plan_queue_uid"] == engine.ok(CommandName.STATUS)["plan_queue_uid"]
 
 
 def test_description_and_metadata_come_whole_in_one_event_each(engine):
     events = Events(engine.manager)
     description = engine.manager.latest_event(EventKind.DESCRIPTION)
     assert "count" in description["plans_allowed"] and "det1" in description["devices_allowed"]
-    assert description["plans_allowed_uid"] == engine.ok("status")["plans_allowed_uid"]
-    engine.ok("metadata_set", metadata={"sample": "Si 111"})
+    assert description["plans_allowed_uid"] == engine.ok(CommandName.STATUS)["plans_allowed_uid"]
+    engine.ok(CommandName.METADATA_SET, metadata={"sample": "Si 111"})
     (metadata,) = events.of(EventKind.METADATA)
     assert metadata["metadata"] == {"sample": "Si 111"}
-    assert metadata["run_metadata_uid"] == engine.ok("status")["run_metadata_uid"]
+    assert metadata["run_metadata_uid"] == engine.ok(CommandName.STATUS)["run_metadata_uid"]
     engine.add("count", ["det1"])
     assert events.of(EventKind.DESCRIPTION) == [], "nothing re-sent that did not change"

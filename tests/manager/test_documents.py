@@ -6,6 +6,7 @@ and a scan id that goes on across environments and restarts.
 """
 
 from tests.conftest import TEST_PROFILE, Documents, RunningManager
+from queue_gui.wire import CommandName
 
 
 def test_a_scan_reaches_listeners_in_order_with_every_point_and_fewer_messages(engine):
@@ -27,9 +28,9 @@ def test_a_scan_reaches_listeners_in_order_with_every_point_and_fewer_messages(e
 
 def test_start_documents_carry_item_uid_run_metadata_and_item_meta(engine):
     documents = Documents(engine.manager)
-    engine.ok("metadata_set", metadata={"sample": "Si 111", "operator": "A. Smith", "proposal_id": "P-1"})
+    engine.ok(CommandName.METADATA_SET, metadata={"sample": "Si 111", "operator": "A. Smith", "proposal_id": "P-1"})
     item = engine.ok(
-        "queue_item_add", item={"name": "count", "args": [["det1"]], "meta": {"sample": "Ge 220", "note": "x"}}
+        CommandName.QUEUE_ITEM_ADD, item={"name": "count", "args": [["det1"]], "meta": {"sample": "Ge 220", "note": "x"}}
     )["item"]
     engine.open_environment()
     engine.run_queue()
@@ -44,7 +45,7 @@ def test_start_documents_carry_item_uid_run_metadata_and_item_meta(engine):
 def test_run_metadata_survives_a_restart_and_refuses_keys_bluesky_owns(data_dir):
     first = RunningManager(data_dir, TEST_PROFILE)
     try:
-        first.ok("metadata_set", metadata={"sample": "LaB6"})
+        first.ok(CommandName.METADATA_SET, metadata={"sample": "LaB6"})
         for bad, why in (
             ({"uid": "x"}, "'uid'"),
             ({"scan_id": 5}, "'scan_id'"),
@@ -52,13 +53,13 @@ def test_run_metadata_survives_a_restart_and_refuses_keys_bluesky_owns(data_dir)
             ({"sample": float("nan")}, "finite"),
             ({"": 1}, "non-empty"),
         ):
-            reply = first.call("metadata_set", metadata=bad)
+            reply = first.call(CommandName.METADATA_SET, metadata=bad)
             assert reply["success"] is False and why in reply["msg"], reply
     finally:
         first.stop()
     second = RunningManager(data_dir, TEST_PROFILE)
     try:
-        assert second.ok("metadata_get")["metadata"] == {"sample": "LaB6"}
+        assert second.ok(CommandName.METADATA_GET)["metadata"] == {"sample": "LaB6"}
     finally:
         second.stop()
 
@@ -70,7 +71,7 @@ def test_scan_ids_go_on_across_environments_and_restarts(data_dir):
         first.add("count", ["det1"])
         first.open_environment()
         first.run_queue()
-        first.ok("environment_close")
+        first.ok(CommandName.ENVIRONMENT_CLOSE)
         first.watch.wait_state("idle", worker_environment_exists=False)
         first.add("count", ["det1"])
         first.open_environment()

@@ -7,13 +7,14 @@ import threading
 import pytest
 
 from tests.conftest import RunningManager
+from queue_gui.wire import CommandName
 
 
 def wait_for_open_run(engine):
     """Wait (on status events) until the running plan has opened its run."""
     while True:
-        uid = engine.call("status")["run_list_uid"]
-        runs = engine.ok("re_runs", option="open")["run_list"]
+        uid = engine.call(CommandName.STATUS)["run_list_uid"]
+        runs = engine.ok(CommandName.RE_RUNS, option="open")["run_list"]
         if runs:
             return runs
         engine.watch.wait(lambda s: s["run_list_uid"] != uid, 10, "a run to open")
@@ -40,7 +41,7 @@ def test_queue_runs_to_completion_and_records_history(engine):
 def test_items_added_while_the_queue_runs_are_run_as_part_of_it(engine):
     engine.add("long_count", ["det1"], num=10, delay=0.05)
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
     added = engine.add("count", ["det2"])
     engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 2, 30, "both plans")
@@ -51,14 +52,14 @@ def test_items_added_while_the_queue_runs_are_run_as_part_of_it(engine):
 
 def test_empty_queue_start_is_a_valid_no_op(engine):
     engine.open_environment()
-    reply = engine.ok("queue_start")
+    reply = engine.ok(CommandName.QUEUE_START)
     assert "empty" in reply["msg"]
-    assert engine.call("status")["manager_state"] == "idle"
+    assert engine.call(CommandName.STATUS)["manager_state"] == "idle"
 
 
 def test_queue_stop_instruction_stops_execution(engine):
     engine.add("count", ["det1"])
-    engine.ok("queue_item_add", item={"item_type": "instruction", "name": "queue_stop"})
+    engine.ok(CommandName.QUEUE_ITEM_ADD, item={"item_type": "instruction", "name": "queue_stop"})
     after = engine.add("count", ["det2"])
     engine.open_environment()
     engine.run_queue()
@@ -70,10 +71,10 @@ def test_stop_pending_ends_queue_after_the_current_plan(engine):
     engine.add("long_count", ["det1"], num=10, delay=0.05)
     rest = engine.add("count", ["det1"])
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
-    engine.ok("queue_stop")
-    assert engine.call("status")["queue_stop_pending"] is True
+    engine.ok(CommandName.QUEUE_STOP)
+    assert engine.call(CommandName.STATUS)["queue_stop_pending"] is True
     status = engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1, 30)
     assert status["queue_stop_pending"] is False
     assert [item["item_uid"] for item in engine.queue()] == [rest["item_uid"]]
@@ -83,14 +84,14 @@ def test_stop_pending_ends_queue_after_the_current_plan(engine):
 def test_pause_then_resume_completes_the_plan(engine, option):
     item = engine.add("long_count", ["det1"], num=20, delay=0.05)
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
-    reply = engine.ok("re_pause", option=option)
+    reply = engine.ok(CommandName.RE_PAUSE, option=option)
     assert option in reply["msg"]
     paused = engine.watch.wait_state("paused", re_state="paused")
     assert paused["running_item_uid"] == item["item_uid"]
     assert paused["pause_pending"] is False
-    engine.ok("re_resume")
+    engine.ok(CommandName.RE_RESUME)
     engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1, 30)
     assert engine.history()[0]["result"]["exit_status"] == "completed"
     assert engine.queue() == []
@@ -101,10 +102,10 @@ def test_abort_stop_halt_keep_the_plan_first_and_stop_the_queue(engine, option, 
     item = engine.add("long_count", ["det1"], num=40, delay=0.05)
     later = engine.add("count", ["det1"])
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
     wait_for_open_run(engine)
-    engine.ok("re_pause", option="immediate")
+    engine.ok(CommandName.RE_PAUSE, option="immediate")
     engine.watch.wait_state("paused")
     engine.ok(option)
     engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_history"] == 1, 30)
@@ -114,7 +115,7 @@ def test_abort_stop_halt_keep_the_plan_first_and_stop_the_queue(engine, option, 
     assert record["item_uid"] == item["item_uid"]
     assert record["result"]["exit_status"] == exit_status
     assert len(record["result"]["run_uids"]) == 1
-    status = engine.call("status")
+    status = engine.call(CommandName.STATUS)
     assert status["worker_environment_exists"] is True and status["re_state"] == "idle"
 
 
@@ -133,7 +134,7 @@ def test_failing_plan_is_recorded_with_its_traceback_and_kept(engine):
 
 
 def test_ignore_failures_mode_runs_on(engine):
-    engine.ok("queue_mode_set", mode={"ignore_failures": True})
+    engine.ok(CommandName.QUEUE_MODE_SET, mode={"ignore_failures": True})
     engine.add("failing_plan")
     engine.add("count", ["det1"])
     engine.open_environment()
@@ -146,13 +147,13 @@ def test_plan_output_reaches_the_console(engine):
     engine.add("chatty_plan", text="alignment done at 12.5 keV")
     engine.open_environment()
     engine.run_queue()
-    assert "alignment done at 12.5 keV" in engine.ok("console_output")["text"]
+    assert "alignment done at 12.5 keV" in engine.ok(CommandName.CONSOLE_OUTPUT)["text"]
 
 
 def test_killed_worker_is_reported_and_the_item_is_not_lost(engine):
     item = engine.add("long_count", ["det1"], num=200, delay=0.05)
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
     os.kill(engine.manager.worker_pid, signal.SIGKILL)
 
@@ -172,9 +173,9 @@ def test_killed_worker_is_reported_and_the_item_is_not_lost(engine):
 def test_destroy_environment_kills_the_worker_and_keeps_the_item(engine):
     item = engine.add("long_count", ["det1"], num=200, delay=0.05)
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
-    engine.ok("environment_destroy")
+    engine.ok(CommandName.ENVIRONMENT_DESTROY)
     status = engine.watch.wait_state("idle", worker_environment_exists=False)
     assert status["worker_environment_state"] == "closed"
     assert engine.queue()[0]["item_uid"] == item["item_uid"]
@@ -184,7 +185,7 @@ def test_destroy_environment_kills_the_worker_and_keeps_the_item(engine):
 
 def test_close_and_reopen_environment(engine):
     engine.open_environment()
-    engine.ok("environment_close")
+    engine.ok(CommandName.ENVIRONMENT_CLOSE)
     status = engine.watch.wait_state("idle", worker_environment_exists=False)
     assert status["worker_environment_state"] == "closed"
     engine.open_environment()
@@ -202,7 +203,7 @@ def test_queue_and_history_survive_a_restart(data_dir):
         first.open_environment()
         first.run_queue()
         waiting = [first.add("count", ["det2"]), first.add("scan", ["det1"], "motor", 0, 1, 3)]
-        first.ok("queue_item_move", uid=waiting[1]["item_uid"], pos_dest="front")
+        first.ok(CommandName.QUEUE_ITEM_MOVE, uid=waiting[1]["item_uid"], pos_dest="front")
     finally:
         first.stop()
 
@@ -210,7 +211,7 @@ def test_queue_and_history_survive_a_restart(data_dir):
     try:
         assert [q["item_uid"] for q in second.queue()] == [waiting[1]["item_uid"], waiting[0]["item_uid"]]
         assert [h["item_uid"] for h in second.history()] == [done["item_uid"]]
-        status = second.call("status")
+        status = second.call(CommandName.STATUS)
         assert status["items_in_queue"] == 2 and status["items_in_history"] == 1
     finally:
         second.stop()
@@ -241,23 +242,23 @@ def test_a_pause_requested_between_plans_pauses_the_next_plan(engine):
         finished[0] = status["items_in_history"]
         if ended and wanted.is_set() and status["manager_state"] == "executing_queue":
             wanted.clear()
-            requests.append((status["items_in_history"], engine.manager.submit("re_pause", {"option": "immediate"})))
+            requests.append((status["items_in_history"], engine.manager.submit(CommandName.RE_PAUSE, {"option": "immediate"})))
 
     engine.manager.subscribe(between_plans)
     try:
         mark = engine.watch.mark()
-        engine.ok("queue_start")
+        engine.ok(CommandName.QUEUE_START)
         for attempt in range(3):
             wanted.set()
             status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the pause", after=mark)
-            console = engine.ok("console_output", nlines=40)["text"]
+            console = engine.ok(CommandName.CONSOLE_OUTPUT, nlines=40)["text"]
             assert status["manager_state"] == "paused", f"pause {attempt + 1} was dropped: the queue ran on to {status}\n{console}"
             finished_at_request, reply = requests[-1]
             assert reply.result(10)["success"], reply.result()
             assert status["items_in_history"] == finished_at_request, f"the next plan paused, not a later one\n{console}"
             assert status["pause_pending"] is False
             mark = engine.watch.mark()
-            engine.ok("re_resume")
+            engine.ok(CommandName.RE_RESUME)
         status = engine.watch.wait(lambda s: s["manager_state"] == "idle", 60, "the queue to finish", after=mark)
     finally:
         engine.manager.unsubscribe(between_plans)
@@ -286,16 +287,16 @@ def test_a_pause_that_lands_as_a_plan_returns_goes_to_the_next_plan(engine):
 
     def pause_when_the_run_stops(kind, payload):
         if kind == "documents" and not requests and any(name == "stop" for name, _ in payload):
-            requests.append(engine.manager.submit("re_pause", {"option": "immediate"}))
+            requests.append(engine.manager.submit(CommandName.RE_PAUSE, {"option": "immediate"}))
 
     engine.manager.subscribe(pause_when_the_run_stops)
     try:
         mark = engine.watch.mark()
-        engine.ok("queue_start")
+        engine.ok(CommandName.QUEUE_START)
         status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the pause", after=mark)
     finally:
         engine.manager.unsubscribe(pause_when_the_run_stops)
-    console = engine.ok("console_output", nlines=40)["text"]
+    console = engine.ok(CommandName.CONSOLE_OUTPUT, nlines=40)["text"]
     assert requests and requests[0].result(10)["success"], requests and requests[0].result()
     assert status["manager_state"] == "paused", f"the pause was dropped: {status}\n{console}"
     assert status["re_state"] == "paused", f"the manager says paused, the RunEngine is {status['re_state']}\n{console}"
@@ -303,7 +304,7 @@ def test_a_pause_that_lands_as_a_plan_returns_goes_to_the_next_plan(engine):
     assert [h["item_uid"] for h in history] == [first["item_uid"]], f"the first plan ended, the next one paused\n{console}"
     assert history[0]["result"]["exit_status"] == "completed"
     mark = engine.watch.mark()
-    engine.ok("re_resume")
+    engine.ok(CommandName.RE_RESUME)
     status = engine.watch.wait(lambda s: s["manager_state"] == "idle", 30, "the queue to finish", after=mark)
     assert status["items_in_queue"] == 0 and status["items_in_history"] == 3
     assert all(h["result"]["exit_status"] == "completed" for h in engine.history())
@@ -319,11 +320,11 @@ def test_a_pause_of_a_plan_without_checkpoint_aborts_it_and_stops_the_queue(engi
     engine.add("count", ["det1"])
     engine.open_environment()
     mark = engine.watch.mark()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     wait_for_open_run(engine)
-    engine.ok("re_pause", option="immediate")
+    engine.ok(CommandName.RE_PAUSE, option="immediate")
     status = engine.watch.wait(lambda s: s["manager_state"] in ("paused", "idle"), 30, "the plan to end", after=mark)
-    console = engine.ok("console_output", nlines=40)["text"]
+    console = engine.ok(CommandName.CONSOLE_OUTPUT, nlines=40)["text"]
     assert status["manager_state"] == "idle", f"the manager says {status['manager_state']}, the RunEngine is {status['re_state']}\n{console}"
     assert status["re_state"] == "idle" and status["running_item_uid"] is None
     history = engine.history()
@@ -335,7 +336,7 @@ def test_a_pause_of_a_plan_without_checkpoint_aborts_it_and_stops_the_queue(engi
 
 def test_open_right_after_close_uses_the_next_standby(engine):
     engine.open_environment()
-    engine.ok("environment_close")
+    engine.ok(CommandName.ENVIRONMENT_CLOSE)
     engine.watch.wait_state("idle", worker_environment_exists=False)
     first_standby = engine.manager.worker_pid
     engine.open_environment()
@@ -356,11 +357,11 @@ def test_an_immediate_pause_after_a_run_closed_resumes_cleanly(engine):
     )
     engine.add("count_then_wait", ["det1"], wait=3.0)
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     assert stopped.wait(30), "the run did not stop"
-    engine.ok("re_pause", option="immediate")
+    engine.ok(CommandName.RE_PAUSE, option="immediate")
     engine.watch.wait_state("paused")
-    engine.ok("re_resume")
+    engine.ok(CommandName.RE_RESUME)
     engine.watch.wait(lambda s: s["manager_state"] == "idle" and s["running_item_uid"] is None, 30, "the plan to end")
     result = engine.history()[-1]["result"]
     assert result["exit_status"] == "completed", result["msg"]
@@ -390,12 +391,12 @@ def test_an_interrupted_plan_keeps_its_start_time_and_runs(data_dir, interruptio
     try:
         engine.add("long_count", ["det1"], num=400, delay=0.05)
         engine.open_environment()
-        engine.ok("queue_start")
+        engine.ok(CommandName.QUEUE_START)
         start = _wait_for_a_run(engine)
         if interruption == "worker SIGKILL":
             os.kill(engine.manager.worker_pid, signal.SIGKILL)
         elif interruption == "destroy":
-            engine.ok("environment_destroy")
+            engine.ok(CommandName.ENVIRONMENT_DESTROY)
         else:
             engine.stop()
             engine = RunningManager(data_dir, TEST_PROFILE)
@@ -413,17 +414,17 @@ def test_pause_resume_and_abort_say_so_in_the_console_without_an_alarming_traceb
     """A new user saw only "Pausing...", then a full RequestAbort traceback after pressing Abort."""
     engine.add("long_count", ["det1"], num=200, delay=0.05)
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
-    engine.ok("re_pause", option="immediate")
+    engine.ok(CommandName.RE_PAUSE, option="immediate")
     engine.watch.wait_state("paused")
-    engine.ok("re_resume")
+    engine.ok(CommandName.RE_RESUME)
     engine.watch.wait_state("executing_queue")
-    engine.ok("re_pause", option="immediate")
+    engine.ok(CommandName.RE_PAUSE, option="immediate")
     engine.watch.wait_state("paused")
-    engine.ok("re_abort")
+    engine.ok(CommandName.RE_ABORT)
     engine.watch.wait(lambda s: s["manager_state"] == "idle", 30, "the abort")
-    text = engine.ok("console_output", nlines=1000)["text"]
+    text = engine.ok(CommandName.CONSOLE_OUTPUT, nlines=1000)["text"]
     assert "the plan 'long_count' is paused" in text
     assert "resume requested" in text and "abort requested" in text
     assert "Run aborted (as asked: RequestAbort)" in text
@@ -435,14 +436,14 @@ def test_pause_now_sent_right_behind_resume_pauses_the_plan(engine):
     had taken the resume, was refused as "the RunEngine is paused", and the plan ran to its end."""
     engine.add("long_count", ["det1"], num=200, delay=0.05)
     engine.open_environment()
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
     engine.watch.wait_state("executing_queue")
-    engine.ok("re_pause", option="immediate")
+    engine.ok(CommandName.RE_PAUSE, option="immediate")
     engine.watch.wait_state("paused")
     for _ in range(5):
-        resume = engine.manager.submit("re_resume")
-        pause = engine.manager.submit("re_pause", {"option": "immediate"})
+        resume = engine.manager.submit(CommandName.RE_RESUME)
+        pause = engine.manager.submit(CommandName.RE_PAUSE, {"option": "immediate"})
         assert resume.result(10)["success"] and pause.result(10)["success"], (resume.result(), pause.result())
         engine.watch.wait(lambda s: s["manager_state"] == "paused", 20, "the pause behind the resume")
-    engine.ok("re_abort")
+    engine.ok(CommandName.RE_ABORT)
     engine.watch.wait(lambda s: s["manager_state"] == "idle", 30, "the abort")

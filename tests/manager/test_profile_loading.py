@@ -12,6 +12,7 @@ import threading
 from queue_gui.manager.manager import Manager
 from queue_gui.testing import StatusWatch
 from tests.conftest import RunningManager
+from queue_gui.wire import CommandName
 
 HANGING = "import time\ntime.sleep(600)\n"
 SMALL = textwrap.dedent(
@@ -41,10 +42,10 @@ def test_a_plan_added_before_the_first_description_is_held_and_then_accepted(tmp
     profile.write_text(SMALL)
     started = Started(str(tmp_path / "data"), profile)
     try:
-        reply = started.manager.submit("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}}).result(60)
+        reply = started.manager.submit(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}}).result(60)
         assert reply["success"], reply["msg"]
-        assert started.manager.call("status")["profile_state"] == "loaded"
-        unknown = started.manager.call("queue_item_add", {"item": {"name": "count", "args": [["det9"]]}})
+        assert started.manager.call(CommandName.STATUS)["profile_state"] == "loaded"
+        unknown = started.manager.call(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det9"]]}})
         assert unknown["success"] is False and "unknown device 'det9'" in unknown["msg"]
     finally:
         started.stop()
@@ -57,8 +58,8 @@ def test_an_unchanged_profile_is_checked_against_the_kept_description_at_once(tm
     first.stop()
     started = Started(str(tmp_path / "data"), profile)
     try:
-        status = started.manager.call("status")
-        reply = started.manager.call("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}})
+        status = started.manager.call(CommandName.STATUS)
+        reply = started.manager.call(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}})
         assert reply["success"], reply["msg"]
         assert status["profile_state"] == "loading", "answered before the standby described the profile"
     finally:
@@ -72,7 +73,7 @@ def test_an_edited_profile_is_not_checked_against_the_old_description(tmp_path):
     profile.write_text(SMALL.replace("det1", "det2"))
     started = Started(str(tmp_path / "data"), profile)
     try:
-        old = started.manager.call("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}}, timeout=60)
+        old = started.manager.call(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}}, timeout=60)
         assert old["success"] is False and "unknown device 'det1'" in old["msg"], "held, then checked anew"
     finally:
         started.stop()
@@ -83,18 +84,18 @@ def test_a_hanging_profile_is_reported_and_stopped_and_held_requests_answered(tm
     profile.write_text(HANGING)
     started = Started(str(tmp_path / "data"), profile, profile_timeout=3)
     try:
-        status = started.manager.call("status", timeout=5)
+        status = started.manager.call(CommandName.STATUS, timeout=5)
         assert status["manager_state"] == "initializing" and status["profile_state"] == "loading"
-        held = started.manager.submit("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}})
+        held = started.manager.submit(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}})
         reply = held.result(30)
         assert reply["success"] is False and "did not finish loading within 3 s" in reply["msg"]
         status = started.watch.wait(lambda s: s["profile_state"] == "failed", 30)
         assert status["manager_state"] == "idle" and "did not finish loading" in status["profile_error"]
         # Fixed, it loads: opening re-reads the profile.
         profile.write_text(SMALL)
-        assert started.manager.call("environment_open")["success"]
+        assert started.manager.call(CommandName.ENVIRONMENT_OPEN)["success"]
         started.watch.wait(lambda s: s["worker_environment_exists"] and s["manager_state"] == "idle", 60)
-        assert started.manager.call("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}})["success"]
+        assert started.manager.call(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}})["success"]
     finally:
         started.stop()
 
@@ -104,17 +105,17 @@ def test_destroy_or_reload_replaces_a_standby_stuck_loading(tmp_path):
     profile.write_text(HANGING)
     started = Started(str(tmp_path / "data"), profile, profile_timeout=600)
     try:
-        assert started.manager.call("status")["profile_state"] == "loading"
+        assert started.manager.call(CommandName.STATUS)["profile_state"] == "loading"
         profile.write_text(SMALL)
-        reply = started.manager.call("environment_destroy")
+        reply = started.manager.call(CommandName.ENVIRONMENT_DESTROY)
         assert reply["success"], reply["msg"]
         status = started.watch.wait(lambda s: s["profile_state"] == "loaded", 60, "the fixed profile to load")
         assert status["manager_state"] == "idle"
         profile.write_text(HANGING)
-        assert started.manager.call("profile_reload")["success"]
+        assert started.manager.call(CommandName.PROFILE_RELOAD)["success"]
         started.watch.wait(lambda s: s["profile_state"] == "loading", 30)
         profile.write_text(SMALL)
-        assert started.manager.call("profile_reload")["success"], "a stuck reload is replaced by another"
+        assert started.manager.call(CommandName.PROFILE_RELOAD)["success"], "a stuck reload is replaced by another"
         started.watch.wait(lambda s: s["profile_state"] == "loaded", 60)
     finally:
         started.stop()
@@ -127,9 +128,9 @@ def test_opening_while_a_hung_profile_is_reread_fails_with_a_clear_message(tmp_p
     try:
         started.watch.wait(lambda s: s["profile_state"] == "loaded", 60)
         profile.write_text(HANGING + "# edited\n")
-        assert started.manager.call("environment_open")["success"]
+        assert started.manager.call(CommandName.ENVIRONMENT_OPEN)["success"]
         status = started.watch.wait(lambda s: s["worker_environment_state"] == "failed", 30, "the open to fail")
         assert status["manager_state"] == "idle"
-        assert "did not finish loading within 3 s" in started.manager.call("console_output")["text"]
+        assert "did not finish loading within 3 s" in started.manager.call(CommandName.CONSOLE_OUTPUT)["text"]
     finally:
         started.stop()

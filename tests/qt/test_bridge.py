@@ -9,7 +9,7 @@ import pytest
 
 from queue_gui.manager.manager import Manager
 from queue_gui.qt.bridge import ManagerBridge
-from queue_gui.wire import EventKind
+from queue_gui.wire import CommandName, EventKind, StoreCommand
 from tests.conftest import TEST_PROFILE
 
 
@@ -29,7 +29,7 @@ def test_a_reply_that_is_ready_at_once_still_comes_later_on_the_gui_thread(qtbot
     bridge = ManagerBridge(manager, store=None)
     replies = []
     with qtbot.waitSignal(bridge.reply_received, timeout=5000):
-        bridge.request_store("runs_list", on_reply=replies.append)
+        bridge.request_store(StoreCommand.RUNS_LIST, on_reply=replies.append)
         assert replies == [], "on_reply ran inside request_store()"
     assert replies and replies[0]["success"] is False and threading.current_thread() is threading.main_thread()
     bridge.close()
@@ -41,8 +41,8 @@ def test_pushed_changes_arrive_in_order_with_their_content(qtbot, manager):
     events = []
     bridge.queue_changed.connect(events.append)
     with qtbot.waitSignal(bridge.queue_changed, timeout=5000, check_params_cb=lambda e: len(e["items"]) == 2):
-        manager.submit("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}})
-        manager.submit("queue_item_add", {"item": {"name": "count", "args": [["det2"]]}})
+        manager.submit(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}})
+        manager.submit(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det2"]]}})
     assert [change[0] for event in events for change in event["changes"]] == ["insert", "insert"]
     assert [item["args"] for item in events[-1]["items"]] == [[["det1"]], [["det2"]]]
     bridge.close()
@@ -66,8 +66,8 @@ def test_console_lines_reach_the_gui_thread_through_a_queued_slot(qtbot, manager
     threads = []
     bridge.console_received.connect(lambda entry: threads.append(threading.current_thread()))
     with qtbot.waitSignal(bridge.status_changed, timeout=30000, check_params_cb=lambda s: s["worker_environment_exists"]):
-        manager.submit("environment_open")
+        manager.submit(CommandName.ENVIRONMENT_OPEN)
     with qtbot.waitSignal(bridge.console_received, timeout=10000):
-        manager.submit("environment_destroy")  # says so in the console
+        manager.submit(CommandName.ENVIRONMENT_DESTROY)  # says so in the console
     assert threads and all(thread is threading.main_thread() for thread in threads)
     bridge.close()

@@ -5,6 +5,7 @@ from qtpy.QtWidgets import QDockWidget
 
 from queue_gui.qt.main_window import MainWindow
 from tests.qt.conftest import Gui
+from queue_gui.wire import CommandName
 
 
 def test_the_window_plots_and_tabulates_a_scan_and_remembers_its_docks(qtbot, tmp_path):
@@ -25,7 +26,7 @@ def test_the_window_plots_and_tabulates_a_scan_and_remembers_its_docks(qtbot, tm
         qtbot.waitUntil(lambda: curve.yData is not None and len(curve.yData) == 11)
 
         # Closed, then re-opened from the runs browser: the saved run's file, drawn by the same builder.
-        (uid,) = gui.service.manager.call("history_get")["items"][-1]["result"]["run_uids"]
+        (uid,) = gui.service.manager.call(CommandName.HISTORY_GET)["items"][-1]["result"]["run_uids"]
         painted = curve.getData()[1].tolist()
         window.plots.tabs.tabCloseRequested.emit(0)
         assert window.plots.builder.figures_of(uid) == []

@@ -9,6 +9,7 @@ from queue_gui.qt.bridge import ManagerBridge
 from queue_gui.qt.live_table import LiveTable
 from queue_gui.qt.plots.plots_dock import PlotsDock
 from tests.conftest import Documents
+from queue_gui.wire import CommandName
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def window(engine, qtbot):
 
 def run(engine, name, *args, **kwargs):
     engine.add(name, *args, **kwargs)
-    engine.ok("queue_start")
+    engine.ok(CommandName.QUEUE_START)
 
 
 def finished(engine, count):

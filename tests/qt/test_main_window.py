@@ -5,6 +5,7 @@ import os
 
 
 from tests.qt.conftest import Gui
+from queue_gui.wire import CommandName
 
 def test_a_change_made_over_http_shows_up_in_the_view(gui):
     with gui.qtbot.waitSignal(gui.bridge.queue_changed, timeout=5000):
@@ -51,7 +52,7 @@ def test_environment_menu_open_close_and_destroy_with_confirmation(gui):
     gui.answer = False
     gui.action("environment_destroy").trigger()
     assert gui.answers == ["Destroy environment"]
-    assert gui.service.manager.call("status")["worker_environment_exists"] is True
+    assert gui.service.manager.call(CommandName.STATUS)["worker_environment_exists"] is True
     gui.answer = True
     gui.action("environment_destroy").trigger()
     gui.wait_status(lambda s: not s["worker_environment_exists"] and s["manager_state"] == "idle")

@@ -6,6 +6,7 @@ import pytest
 
 from queue_gui.qt.history_model import ItemRole as HistoryItemRole
 from queue_gui.qt.queue_model import ProgressRole
+from queue_gui.wire import CommandName
 
 
 def running_row(gui):
@@ -86,7 +87,7 @@ def test_metadata_applied_in_the_panel_goes_into_the_next_run(gui):
     panel.apply_button.click()
     gui.qtbot.waitUntil(lambda: "Applied" in panel.message.text())
     assert not panel.apply_button.isEnabled()
-    assert gui.service.manager.call("metadata_get")["metadata"] == {"sample": "Si 111", "temperature_K": 295.5}
+    assert gui.service.manager.call(CommandName.METADATA_GET)["metadata"] == {"sample": "Si 111", "temperature_K": 295.5}
 
     gui.add("count", ["det1"])
     gui.open_environment()
@@ -105,7 +106,7 @@ def test_metadata_refused_keeps_the_edit_and_says_why(gui):
     gui.qtbot.waitUntil(lambda: "Refused" in panel.message.text())
     assert "'uid'" in panel.message.text()
     assert panel.apply_button.isEnabled(), "the edit is still there to fix"
-    assert gui.service.manager.call("metadata_get")["metadata"] == {}
+    assert gui.service.manager.call(CommandName.METADATA_GET)["metadata"] == {}
 
 
 def test_metadata_changed_by_a_script_shows_up_in_the_panel(gui):

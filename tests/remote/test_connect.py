@@ -8,6 +8,7 @@ from qtpy.QtCore import QSettings
 
 from queue_gui.qt.connect_dialog import ConnectDialog, connect_command, recent_servers
 from tests.test_cli import ended_cleanly, launch
+from queue_gui.wire import CommandName
 
 KEY = "a-desk-key"
 
@@ -75,10 +76,10 @@ def test_a_server_killed_mid_plan_comes_back_with_the_plan_in_front(qtbot, tmp_p
     window = Window(qtbot, tmp_path, f"http://127.0.0.1:{port}", api_key=KEY, backoff=(0.2, 1.0))
     try:
         window.wait_connected()
-        assert window.request("queue_item_add", item={"name": "long_count", "args": [["det1"]], "kwargs": {"num": 400, "delay": 0.05}})["success"]
-        assert window.request("environment_open")["success"]
+        assert window.request(CommandName.QUEUE_ITEM_ADD, item={"name": "long_count", "args": [["det1"]], "kwargs": {"num": 400, "delay": 0.05}})["success"]
+        assert window.request(CommandName.ENVIRONMENT_OPEN)["success"]
         qtbot.waitUntil(lambda: bool(window.bridge.status.get("worker_environment_exists")), timeout=30000)
-        assert window.request("queue_start")["success"]
+        assert window.request(CommandName.QUEUE_START)["success"]
         qtbot.waitUntil(lambda: window.bridge.status.get("running_item_uid") is not None
                         and window.window.queue_model.running_item() is not None, timeout=30000)
         os.killpg(server.pid, signal.SIGKILL)  # the whole application and its worker, as a power cut would

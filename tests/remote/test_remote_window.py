@@ -12,6 +12,7 @@ from qtpy.QtCore import QModelIndex, QSettings, Qt
 from queue_gui.desktop import RemoteDesktop
 from queue_gui.qt.queue_model import MIME_TYPE  # noqa: F401 (the drop below is the window's own)
 from tests.conftest import TEST_PROFILE
+from queue_gui.wire import CommandName
 
 API_KEY = "a-shared-beamline-key"
 
@@ -87,7 +88,7 @@ def test_two_windows_and_a_script_see_each_others_edits(qtbot, windows, service)
 
     a, b = windows
     assert a.window.status_labels["server"].text().startswith("Connected: queue-gui at 127.0.0.1:")
-    assert a.request("queue_item_add_batch", items=[count(1), count(2), count(3), count(4)])["success"]
+    assert a.request(CommandName.QUEUE_ITEM_ADD_BATCH, items=[count(1), count(2), count(3), count(4)])["success"]
     qtbot.waitUntil(lambda: a.rows() == b.rows() == [1, 2, 3, 4], timeout=5000)
 
     # A drop of two rows in one window moves them in the other.
@@ -120,7 +121,7 @@ def test_two_windows_and_a_script_see_each_others_edits(qtbot, windows, service)
 def test_a_lock_taken_in_one_window_blocks_the_other_with_its_reason(qtbot, windows):
     """Environment > Lock… in one window; the other sees who, when and why, and is refused until Unlock."""
     a, b = windows
-    assert a.request("queue_item_add", item=count(1))["success"]
+    assert a.request(CommandName.QUEUE_ITEM_ADD, item=count(1))["success"]
     menu = {action.text(): action for action in a.window.environment_menu.actions()}
     menu["&Lock…"].trigger()
     dialog = a.window.lock_dialog
@@ -130,12 +131,12 @@ def test_a_lock_taken_in_one_window_blocks_the_other_with_its_reason(qtbot, wind
     label = b.window.lock_key.label
     qtbot.waitUntil(lambda: label.isVisible() and "queue" in label.text(), timeout=5000)
     qtbot.waitUntil(lambda: "aligning the mirror" in label.toolTip() and "Locked by" in label.toolTip(), timeout=5000)
-    refused = b.request("queue_clear")
+    refused = b.request(CommandName.QUEUE_CLEAR)
     assert not refused["success"] and "lock" in refused["msg"], refused
-    assert a.request("queue_item_add", item=count(2))["success"], "the holder keeps working with its key"
+    assert a.request(CommandName.QUEUE_ITEM_ADD, item=count(2))["success"], "the holder keeps working with its key"
     menu["&Unlock"].trigger()
     qtbot.waitUntil(lambda: not label.isVisible() and a.bridge.lock_key is None, timeout=5000)
-    assert b.request("queue_item_add", item=count(3))["success"]
+    assert b.request(CommandName.QUEUE_ITEM_ADD, item=count(3))["success"]
 
 
 def test_the_window_rides_out_a_server_restart_and_shows_the_persisted_queue(qtbot, tmp_path):
@@ -144,7 +145,7 @@ def test_the_window_rides_out_a_server_restart_and_shows_the_persisted_queue(qtb
     window = Window(qtbot, tmp_path, first.url, backoff=(0.2, 1.0))
     try:
         window.wait_connected()
-        assert window.request("queue_item_add_batch", items=[count(7), count(8)])["success"]
+        assert window.request(CommandName.QUEUE_ITEM_ADD_BATCH, items=[count(7), count(8)])["success"]
         qtbot.waitUntil(lambda: window.rows() == [7, 8], timeout=5000)
         first.stop()
         qtbot.waitUntil(lambda: window.connection() == "unreachable", timeout=10000)
@@ -152,13 +153,13 @@ def test_the_window_rides_out_a_server_restart_and_shows_the_persisted_queue(qtb
         assert window.window.status_labels["state"].text().startswith("Not connected")
         assert not any(action.isEnabled() for action in window.window.controls.actions.values()), "nothing can be run"
         # The window does not freeze: a command is answered at once with the reason.
-        refused = window.request("queue_item_add", item=count(9))
+        refused = window.request(CommandName.QUEUE_ITEM_ADD, item=count(9))
         assert not refused["success"] and "not connected" in refused["msg"]
         second = start_service(tmp_path / "data", port=port)
         try:
             window.wait_connected()
             qtbot.waitUntil(lambda: window.rows() == [7, 8], timeout=10000)
-            assert window.request("queue_item_add", item=count(9))["success"]
+            assert window.request(CommandName.QUEUE_ITEM_ADD, item=count(9))["success"]
             qtbot.waitUntil(lambda: window.rows() == [7, 8, 9], timeout=5000)
         finally:
             second.stop()
@@ -187,7 +188,7 @@ def test_nothing_listening_is_said_at_once_and_the_window_stays_usable(qtbot, tm
     window = Window(qtbot, tmp_path, f"http://127.0.0.1:{port}", backoff=(0.2, 1.0))
     try:
         qtbot.waitUntil(lambda: window.connection() == "unreachable", timeout=10000)
-        refused = window.request("queue_start")
+        refused = window.request(CommandName.QUEUE_START)
         assert not refused["success"] and f"127.0.0.1:{port}" in refused["msg"]
         assert "start_queue" not in {n for n, a in window.window.controls.actions.items() if a.isEnabled()}
     finally:
@@ -214,7 +215,7 @@ def test_a_server_that_never_answers_does_not_hold_the_windows_commands(qtbot, t
         try:
             qtbot.waitUntil(lambda: window.connection() == "connecting", timeout=5000)
             started = time.monotonic()
-            refused = window.request("queue_item_add", item=count(1))
+            refused = window.request(CommandName.QUEUE_ITEM_ADD, item=count(1))
             waited = time.monotonic() - started
             assert not refused["success"] and "not connected" in refused["msg"], refused
             assert waited < 1.0, f"answered after {waited:.1f} s: the command waited for the connection attempt"

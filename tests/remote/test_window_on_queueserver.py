@@ -11,6 +11,7 @@ import pytest
 from qtpy.QtCore import QModelIndex, Qt
 
 from tests.remote.test_remote_window import Window
+from queue_gui.wire import CommandName
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def window(qtbot, tmp_path, queueserver_stack):
     for name in ("queue_clear", "history_clear"):
         manager.call(name)
     if (manager.latest_status() or {}).get("worker_environment_exists"):
-        assert manager.call("environment_close")["success"]
+        assert manager.call(CommandName.ENVIRONMENT_CLOSE)["success"]
         qtbot.waitUntil(lambda: not (manager.latest_status() or {}).get("worker_environment_exists"), timeout=60000)
     opened.close()
 
@@ -36,7 +37,7 @@ def test_the_window_lists_edits_reorders_runs_pauses_and_aborts_on_bluesky_queue
     w = window
     assert w.window.status_labels["server"].text().startswith("Connected: bluesky-httpserver at 127.0.0.1:")
     qtbot.waitUntil(lambda: "count" in w.window.plan_editor.plan_names(), timeout=10000)
-    assert w.request("queue_item_add_batch", items=[count(1), count(2), count(3)])["success"]
+    assert w.request(CommandName.QUEUE_ITEM_ADD_BATCH, items=[count(1), count(2), count(3)])["success"]
     qtbot.waitUntil(lambda: w.rows() == [1, 2, 3], timeout=10000)
 
     # A drop of the last two rows to the top, as the mouse would.
@@ -53,7 +54,7 @@ def test_the_window_lists_edits_reorders_runs_pauses_and_aborts_on_bluesky_queue
     qtbot.waitUntil(lambda: "det1" in w.window.console.text.toPlainText(), timeout=10000)  # the LiveTable's lines
 
     # A long plan: pause it from the toolbar, resume, pause again, abort.
-    assert w.request("queue_item_add", item=count(50, delay=0.2))["success"]
+    assert w.request(CommandName.QUEUE_ITEM_ADD, item=count(50, delay=0.2))["success"]
     qtbot.waitUntil(lambda: actions["start_queue"].isEnabled(), timeout=10000)
     actions["start_queue"].trigger()
     qtbot.waitUntil(lambda: w.bridge.status.get("manager_state") == "executing_queue" and actions["pause_immediate"].isEnabled(),
@@ -74,6 +75,6 @@ def test_the_window_lists_edits_reorders_runs_pauses_and_aborts_on_bluesky_queue
 
 
 def test_what_bluesky_queueserver_lacks_is_said_not_a_traceback(qtbot, window):
-    refused = window.request("metadata_get")
+    refused = window.request(CommandName.METADATA_GET)
     assert not refused["success"] and "metadata" in refused["msg"].lower()
     assert window.bridge.connection["state"] == "connected", "a missing route does not drop the connection"

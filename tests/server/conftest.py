@@ -10,6 +10,7 @@ import pytest
 
 from queue_gui.testing import StatusWatch
 from tests.conftest import TEST_PROFILE
+from queue_gui.wire import CommandName
 
 API_KEY = "a-long-random-test-key"
 
@@ -56,7 +57,7 @@ def keyed_service(tmp_path_factory):
 @pytest.fixture(scope="module")
 def open_service(shared_service):
     """The module's service with its environment open."""
-    assert shared_service.manager.call("environment_open")["success"]
+    assert shared_service.manager.call(CommandName.ENVIRONMENT_OPEN)["success"]
     shared_service.watch.wait_state("idle", worker_environment_exists=True)
     return shared_service
 

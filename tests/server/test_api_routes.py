@@ -4,6 +4,7 @@ import pytest
 
 from queue_gui.server.api_routes import ROUTES
 from tests.server.conftest import reset
+from queue_gui.wire import CommandName
 
 KEY = "the-lock-key"
 COUNT = {"name": "count", "args": [["det1"]], "kwargs": {"num": 1}}
@@ -13,7 +14,7 @@ COUNT = {"name": "count", "args": [["det1"]], "kwargs": {"num": 1}}
 def clean(shared_service):
     reset(shared_service)
     yield
-    shared_service.manager.call("unlock", {"lock_key": KEY})
+    shared_service.manager.call(CommandName.UNLOCK, {"lock_key": KEY})
 
 
 def call(api, method, path, body=None, **kwargs):

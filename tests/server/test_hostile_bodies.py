@@ -15,6 +15,7 @@ import pytest
 
 from queue_gui.server.limits import MAX_DEPTH, lone_surrogate_path, nesting_depth
 from tests.server.conftest import reset, start_service
+from queue_gui.wire import CommandName
 
 ROUTES = ("/api/status", "/api/queue/item/add", "/add_to_queue", "/re_pause", "/api/re/pause")
 
@@ -117,7 +118,7 @@ def test_a_record_stored_before_the_door_existed_does_not_break_reads(tmp_path):
     """An item with a lone surrogate written by an older version is served (escaped), not a 500 for everyone."""
     first = start_service(tmp_path / "data")
     try:
-        first.manager.call("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}})
+        first.manager.call(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}})
     finally:
         first.stop()
     db = sqlite3.connect(str(tmp_path / "data" / "queue.sqlite"))
@@ -230,7 +231,7 @@ def test_a_stored_record_too_deep_to_encode_is_marked_and_the_others_are_served(
     _store_deep_history_record(tmp_path / "data", 600)
     service = start_service(tmp_path / "data")
     try:
-        service.manager.call("queue_item_add", {"item": {"name": "count", "args": [["det1"]]}})
+        service.manager.call(CommandName.QUEUE_ITEM_ADD, {"item": {"name": "count", "args": [["det1"]]}})
         with httpx.Client(base_url=service.url, timeout=10) as client:
             reply = client.get("/api/history/get")
             assert reply.status_code == 200, reply.text

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from queue_gui.wire import CommandName
 
 HTTPIE = shutil.which("http", path=os.path.dirname(sys.executable)) or shutil.which("http")
 
@@ -51,7 +52,7 @@ def test_the_seed_walk_through_works_as_written(service):
 
     assert httpie(service, "POST", ":8080/close_environment")["success"] is True
     service.watch.wait_state("idle", worker_environment_exists=False)
-    history = service.manager.call("history_get")["items"]
+    history = service.manager.call(CommandName.HISTORY_GET)["items"]
     assert [h["result"]["exit_status"] for h in history] == ["completed", "completed"]
 
 

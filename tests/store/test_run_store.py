@@ -16,6 +16,7 @@ from queue_gui.store.reading import read_documents, stream_table
 from queue_gui.testing import StatusWatch
 from tests.conftest import TEST_PROFILE, Documents
 from tests.store.conftest import StoreWatch, StoredManager, events
+from queue_gui.wire import CommandName
 
 
 def test_a_saved_run_read_back_after_a_restart_holds_the_documents_published(data_dir):
@@ -26,12 +27,12 @@ def test_a_saved_run_read_back_after_a_restart_holds_the_documents_published(dat
     try:
         published = Documents(service.manager)
         watch, store_watch = StatusWatch(service.manager), StoreWatch(service.store)
-        service.manager.call("metadata_set", {"metadata": {"sample": "Si 111"}})
+        service.manager.call(CommandName.METADATA_SET, {"metadata": {"sample": "Si 111"}})
         for item in ({"name": "scan", "args": [["det1"], "motor1", -1, 1, 11]}, {"name": "count", "args": [["det2"]], "kwargs": {"num": 3}}):
-            assert service.manager.call("queue_item_add", {"item": item})["success"]
-        assert service.manager.call("environment_open")["success"]
+            assert service.manager.call(CommandName.QUEUE_ITEM_ADD, {"item": item})["success"]
+        assert service.manager.call(CommandName.ENVIRONMENT_OPEN)["success"]
         watch.wait_state("idle", worker_environment_exists=True)
-        assert service.manager.call("queue_start")["success"]
+        assert service.manager.call(CommandName.QUEUE_START)["success"]
         store_watch.wait_closed(2)
     finally:
         service.stop()
@@ -62,7 +63,7 @@ def test_a_saved_run_read_back_after_a_restart_holds_the_documents_published(dat
 def test_a_run_cut_by_a_worker_sigkill_is_readable_to_its_last_event_and_interrupted(stored):
     stored.add("long_count", ["det1"], num=400, delay=0.02)
     stored.open_environment()
-    stored.ok("queue_start")
+    stored.ok(CommandName.QUEUE_START)
     row = stored.store_watch.wait_run(lambda r: r["num_events"] >= 5, what="a few events saved")
     os.kill(stored.manager.worker_pid, signal.SIGKILL)
     stored.watch.wait(lambda s: not s["worker_environment_exists"], what="the worker's death noticed")
@@ -156,9 +157,9 @@ def test_a_failing_store_consumer_does_not_abort_the_scan_and_later_runs_are_sav
 
 
 def test_runs_list_filters_pages_and_refuses_bad_parameters(stored):
-    stored.ok("metadata_set", metadata={"sample": "LaB6"})
+    stored.ok(CommandName.METADATA_SET, metadata={"sample": "LaB6"})
     stored.add("count", ["det1"])
-    stored.ok("queue_item_add", item={"name": "scan", "args": [["det1"], "motor1", 0, 1, 3], "meta": {"sample": "Ge"}})
+    stored.ok(CommandName.QUEUE_ITEM_ADD, item={"name": "scan", "args": [["det1"], "motor1", 0, 1, 3], "meta": {"sample": "Ge"}})
     stored.add("count", ["det2"], num=2)
     stored.open_environment()
     stored.run_queue()
@@ -259,7 +260,7 @@ def test_a_plan_aborted_by_shutdown_is_saved_with_its_stop_document(data_dir):
     try:
         running.add("long_count", ["det1"], num=400, delay=0.02)
         running.open_environment()
-        running.ok("queue_start")
+        running.ok(CommandName.QUEUE_START)
         running.store_watch.wait_run(lambda row: row["num_events"] >= 5, what="a few points saved")
     finally:
         running.stop()

@@ -17,6 +17,7 @@ import pytest
 from queue_gui.store import RunStore
 from queue_gui.store.tiled_sync import TiledSync
 from tests.store.conftest import StoreWatch, StoredManager
+from queue_gui.wire import CommandName
 
 pytest.importorskip("tiled.server")
 pytest.importorskip("bluesky_tiled_plugins")
@@ -147,7 +148,7 @@ def test_a_server_stopped_mid_queue_slows_no_plan_and_the_waiting_runs_arrive_wh
         stored.add("count", ["det1"])
         stored.add("long_count", ["det1"], num=60, delay=0.05)
         stored.add("scan", ["det1"], "motor1", -1, 1, 5)
-        stored.ok("queue_start")
+        stored.ok(CommandName.QUEUE_START)
         stored.store_watch.wait_run(lambda r: r["plan_name"] == "count" and r["tiled_state"] == "sent")
         running_server.stop()
         stored.watch.wait(lambda s: s["manager_state"] == "idle" and s["items_in_queue"] == 0
@@ -187,7 +188,7 @@ def test_an_interrupted_run_is_sent_with_every_saved_row_and_no_stop(data_dir, r
     try:
         stored.add("long_count", ["det1"], num=400, delay=0.02)
         stored.open_environment()
-        stored.ok("queue_start")
+        stored.ok(CommandName.QUEUE_START)
         row = stored.store_watch.wait_run(lambda r: r["num_events"] >= 7, what="a few events saved")
         os.kill(stored.manager.worker_pid, signal.SIGKILL)
         sent = stored.store_watch.wait_run(lambda r: r["uid"] == row["uid"] and r["tiled_state"] == "sent")
