@@ -32,6 +32,7 @@ PATHS = {
     CommandName.ENVIRONMENT_OPEN: ("POST", "/api/environment/open"),
     CommandName.ENVIRONMENT_CLOSE: ("POST", "/api/environment/close"),
     CommandName.ENVIRONMENT_DESTROY: ("POST", "/api/environment/destroy"),
+    CommandName.PROFILE_RELOAD: ("POST", "/api/profile/reload"),
     CommandName.ENVIRONMENT_UPDATE: ("POST", "/api/environment/update"),
     CommandName.TASK_RESULT: ("GET", "/api/task/result"),
     CommandName.TASK_STATUS: ("GET", "/api/task/status"),

@@ -79,6 +79,8 @@ ROUTES = (
     _r("POST", "/environment/open", CommandName.ENVIRONMENT_OPEN, m.LockedRequest, m.Reply, "open the RunEngine environment"),
     _r("POST", "/environment/close", CommandName.ENVIRONMENT_CLOSE, m.LockedRequest, m.Reply, "close the environment"),
     _r("POST", "/environment/destroy", CommandName.ENVIRONMENT_DESTROY, m.LockedRequest, m.Reply, "kill the environment"),
+    # queue-gui's own: Environment > Reload profile of a remote window.
+    _r("POST", "/profile/reload", CommandName.PROFILE_RELOAD, m.LockedRequest, m.Reply, "read the startup profile again"),
     _r(
         "POST", "/environment/update", CommandName.ENVIRONMENT_UPDATE, m.EnvironmentUpdate, m.TaskReply,
         "describe the open environment's plans and devices again",

@@ -118,6 +118,15 @@ def test_two_windows_and_a_script_see_each_others_edits(qtbot, windows, service)
         RM.close()
 
 
+def test_reload_profile_from_a_remote_windows_environment_menu(qtbot, windows):
+    a, _ = windows
+    before = a.bridge.status["plans_allowed_uid"]
+    reloaded = a.request("profile_reload")
+    assert reloaded["success"], reloaded["msg"]
+    qtbot.waitUntil(lambda: a.bridge.status.get("profile_state") == "loaded", timeout=30000)
+    assert a.bridge.status["plans_allowed_uid"] == before, "the same profile describes the same plans"
+
+
 def test_a_lock_taken_in_one_window_blocks_the_other_with_its_reason(qtbot, windows):
     """Environment > Lock… in one window; the other sees who, when and why, and is refused until Unlock."""
     a, b = windows
