@@ -94,11 +94,11 @@ class RemoteDesktop:
         from .qt.bridge import ManagerBridge
         from .qt.main_window import MainWindow
         from .qt.manager_thread import ManagerThread
-        from .remote.client import RemoteManager
+        from .remote.client import RemoteManager, RemoteStore
 
         self.manager = RemoteManager(url, api_key, timeout=timeout, poll_period=poll_period, backoff=backoff)
         self.thread = ManagerThread(self.manager)
-        self.bridge = ManagerBridge(self.manager, store=None)
+        self.bridge = ManagerBridge(self.manager, store=RemoteStore(self.manager))
         self.thread.start()
         self.window = MainWindow(self.bridge, server_url=self.manager.url, settings=settings)
 

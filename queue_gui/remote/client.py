@@ -39,8 +39,8 @@ import httpx
 
 from ..inbox import answer, refuse_queued
 from ..listeners import Listeners
-from ..wire import CommandName, ConnectionState, EventKind, ServerKind
-from .paths import PATHS
+from ..wire import CommandName, ConnectionState, EventKind, ServerKind, StoreCommand, StoreEventKind
+from .paths import PATHS, store_request
 
 logger = logging.getLogger(__name__)
 
@@ -280,13 +280,19 @@ class RemoteManager:
 
         Raises _Unreachable or _Unauthorized.
         """
-        route = PATHS.get(name)
+        query, body = None, params or {}
+        if name in _STORE_COMMANDS:
+            found = store_request(name, params)
+            route = ("GET", found[0]) if found is not None else None
+            query, body = (found[1] if found is not None else None), None
+        else:
+            route = PATHS.get(name)
         if route is None:
             server = self._connection.get("server") or "the server"
             return {"success": False, "msg": f"'{name}' is not available on {server} at {self.url}"}
         method, path = route
         try:
-            response = (http or self._http).request(method, path, json=params or {})
+            response = (http or self._http).request(method, path, json=body, params=query)
         except httpx.TimeoutException:
             raise _Unreachable(f"{self.url} did not answer '{name}' within {self._timeout:g} s") from None
         except httpx.HTTPError as error:
@@ -296,6 +302,9 @@ class RemoteManager:
         if response.status_code in (404, 405):
             server = self._connection.get("server") or "the server"
             return {"success": False, "msg": f"'{name}' is not available on {server} at {self.url} (no {method} {path})"}
+        if response.status_code == 200 and response.headers.get("content-type", "").startswith("text/csv"):
+            return {"success": True, "msg": "", "uid": (params or {}).get("uid"), "stream": (params or {}).get("stream") or "primary",
+                    "csv": response.text}
         try:
             reply = response.json()
         except ValueError:
@@ -479,6 +488,36 @@ class RemoteManager:
         if not self._pushing or channel not in self._pushers:
             return  # a reader stopped on purpose
         self._lost(ConnectionState.UNREACHABLE, f"the server stopped pushing updates ({reason})")
+
+
+_STORE_COMMANDS = frozenset(command.value for command in StoreCommand)
+
+
+class RemoteStore:
+    """The run store's interface for a window on a remote queue-gui: its saved runs, over ``/api/runs``.
+
+    Commands go through the remote client's thread like any other. The
+    server pushes no word of its run index, so the runs are said to have
+    changed whenever its history did (a plan ended, so its runs are saved).
+    """
+
+    def __init__(self, manager):
+        self._manager = manager
+        self._listeners = Listeners("remote-store")
+        manager.subscribe(self._on_event)
+
+    def submit(self, name, params=None):
+        return self._manager.submit(name, params)
+
+    def subscribe(self, listener):
+        self._listeners.add(listener)
+
+    def unsubscribe(self, listener):
+        self._listeners.remove(listener)
+
+    def _on_event(self, kind, payload):
+        if kind == EventKind.HISTORY:
+            self._listeners.emit(StoreEventKind.RUNS, {"change": "history", "runs_uid": payload.get("plan_history_uid"), "run": None})
 
 
 class _Unreachable(Exception):

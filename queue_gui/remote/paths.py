@@ -5,7 +5,9 @@ is checked against queue-gui's own route table by the tests, so the two
 cannot drift apart.
 """
 
-from ..wire import CommandName
+from urllib.parse import quote
+
+from ..wire import CommandName, StoreCommand
 
 #: command -> (HTTP method, path). Reads that carry parameters are sent as
 #: GET with a JSON body, as bluesky-httpserver and its clients do.
@@ -56,3 +58,23 @@ PATHS = {
     CommandName.UNLOCK: ("POST", "/api/unlock"),
     CommandName.LOCK_INFO: ("GET", "/api/lock/info"),
 }
+
+
+def store_request(name, params):
+    """``(path, query)`` of a run-store command on a queue-gui server's ``/api/runs`` routes (all GET), or None."""
+    params = {key: value for key, value in (params or {}).items() if value is not None}
+    if name == StoreCommand.RUNS_LIST:
+        return "/api/runs", params
+    if name == StoreCommand.STORE_STATUS:
+        return "/api/store/status", {}
+    uid = params.pop("uid", None)
+    if not isinstance(uid, str) or not uid:
+        return None
+    where = "/api/runs/" + quote(uid, safe="")
+    if name == StoreCommand.RUN_GET:
+        return where, {}
+    if name == StoreCommand.RUN_DOCUMENTS:
+        return where + "/documents", {}
+    if name == StoreCommand.RUN_TABLE:
+        return where + "/table", params
+    return None

@@ -53,6 +53,12 @@ class Window:
         self.qtbot.waitUntil(lambda: bool(replies), timeout=10000)
         return replies[0]
 
+    def request_store(self, name, **params):
+        replies = []
+        self.bridge.request_store(name, params, on_reply=replies.append)
+        self.qtbot.waitUntil(lambda: bool(replies), timeout=10000)
+        return replies[0]
+
     def close(self):
         try:
             self.window.close()
@@ -112,6 +118,15 @@ def test_two_windows_and_a_script_see_each_others_edits(qtbot, windows, service)
         # The server's documents reach the other window's live data (plots, table, progress).
         qtbot.waitUntil(lambda: a.window.progress.run.run_uid is not None and a.window.progress.run.points == 5, timeout=10000)
         assert a.window.plots.tabs.count() >= 1
+        # The server's saved runs, listed and re-opened in the other window, and exported as the server stores them.
+        browser = a.window.runs_browser
+        qtbot.waitUntil(lambda: browser.model.rowCount() == 5, timeout=10000)
+        newest = browser.model.run_at(0)
+        a.window.runs._slot_open_run(newest)
+        table = a.request_store("run_table", uid=newest["uid"], format="csv")
+        assert table["success"] and table["csv"].splitlines()[0].startswith("seq_num"), table
+        missing = a.request_store("run_get", uid="no-such-run")
+        assert not missing["success"] and "no-such-run" in missing["msg"]
         RM.item_execute(BPlan("chatty_plan", text="said on the control machine"))
         qtbot.waitUntil(lambda: "said on the control machine" in a.window.console.text.toPlainText(), timeout=30000)
     finally:
