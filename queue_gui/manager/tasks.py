@@ -31,9 +31,10 @@ class TaskResults:
             "time_start": time.time(), "time_stop": None, "success": None, "msg": "", "traceback": "",
             "return_value": None,
         }
-        while len(self._tasks) > MAX_TASK_RESULTS:
-            oldest = next(uid for uid, task in self._tasks.items() if task["status"] != "running")
-            del self._tasks[oldest]
+        finished = [uid for uid, task in self._tasks.items() if task["status"] != "running"]
+        # The oldest finished ones go; a task still running is never forgotten.
+        for uid in finished[: max(len(self._tasks) - MAX_TASK_RESULTS, 0)]:
+            del self._tasks[uid]
         self._uids["task_results"] = new_uid()
 
     def _task_ended(self, task_uid, success, msg="", traceback="", return_value=None):

@@ -362,7 +362,8 @@ class RemoteManager:
             EventKind.DESCRIPTION, (status.get("plans_allowed_uid"), status.get("devices_allowed_uid")), self._fetch_description
         )
         if "run_metadata_uid" in status:
-            self._fetch_if_changed(EventKind.METADATA, (status.get("run_metadata_uid"),), self._fetch_metadata)
+            uid = status.get("run_metadata_uid")
+            self._fetch_if_changed(EventKind.METADATA, (uid,), lambda: self._fetch_metadata(uid))
         if status != self._last_status:
             self._last_status = status
             self._listeners.emit(EventKind.STATUS, status)
@@ -402,12 +403,13 @@ class RemoteManager:
         return {"plans_allowed": plans.get("plans_allowed", {}), "devices_allowed": devices.get("devices_allowed", {}),
                 "plans_allowed_uid": plans.get("plans_allowed_uid"), "devices_allowed_uid": devices.get("devices_allowed_uid")}
 
-    def _fetch_metadata(self):
+    def _fetch_metadata(self, run_metadata_uid):
+        """The metadata event, marked with the uid of the status that announced it (not the status before)."""
         reply = self._fetch(CommandName.METADATA_GET)
         if reply is None:
             return None
         return {"metadata": reply.get("metadata", {}), "last_scan_id": reply.get("last_scan_id"),
-                "run_metadata_uid": (self._last_status or {}).get("run_metadata_uid")}
+                "run_metadata_uid": run_metadata_uid}
 
     def _publish(self, kind, payload):
         previous = self._latest_events.get(kind)
