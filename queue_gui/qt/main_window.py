@@ -506,22 +506,19 @@ class MainWindow(QMainWindow):
     def _slot_lock(self):
         from .lock_dialog import LockDialog
 
-        def done(text):
-            self.statusBar().showMessage(text, 10000)
-            self.lock_key.key_changed.emit()
-
-        self.lock_dialog = LockDialog(self.bridge, done, self)
+        self.lock_dialog = LockDialog(self.bridge, self._lock_changed, self)
         self.lock_dialog.setModal(False)
         self.lock_dialog.show()
 
     def _slot_unlock(self):
         from .lock_dialog import unlock
 
-        def done(text):
-            self.statusBar().showMessage(text, 10000)
-            self.lock_key.key_changed.emit()
+        unlock(self.bridge, self._lock_changed)
 
-        unlock(self.bridge, done)
+    def _lock_changed(self, text):
+        """This window took or gave back a lock (its key changed): say so, and let the actions follow."""
+        self.statusBar().showMessage(text, 10000)
+        self.lock_key.key_changed.emit()
 
     def _slot_connect_to_server(self):
         from .connect_dialog import ConnectDialog, open_remote_window

@@ -47,19 +47,6 @@ MAX_FOLLOWED_CHANGES = 64
 MAX_ROW_BLOCKS = 32
 
 
-class UniformListView(QListView):
-    """A ``QListView`` whose rows all have one size, so a row whose data changed is only repainted.
-
-    ``QListView`` lays out every row again when any row's data changes (to
-    pick up a new size), asking the model for an index per row. The window
-    shows the queue in a :class:`~queue_gui.qt.row_view.RowView`, which
-    never does; this list stays for those who embed the model in a list.
-    """
-
-    def dataChanged(self, top_left, bottom_right, roles=()):
-        QAbstractItemView.dataChanged(self, top_left, bottom_right, roles)
-
-
 #: The view the window shows the queue in.
 QueueView = RowView
 
@@ -84,9 +71,10 @@ def configure_queue_view(view):
     view.setDropIndicatorShown(True)
     view.setDefaultDropAction(Qt.MoveAction)
     view.setDragDropOverwriteMode(False)
-    # Rows share one height: a 10,000-item queue then lays out without
-    # asking every row for its size hint.
-    view.setUniformItemSizes(True)
+    if isinstance(view, QListView):
+        # Rows share one height: a 10,000-item queue then lays out without
+        # asking every row for its size hint (a RowView's rows always do).
+        view.setUniformItemSizes(True)
     # Long calls are elided at the right edge (the tooltip shows them whole).
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
     view.setTextElideMode(Qt.ElideRight)

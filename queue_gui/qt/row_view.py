@@ -34,6 +34,3 @@ class RowView(QTableView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.ElideRight)
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
-
-    def setUniformItemSizes(self, uniform):  # noqa: N802 (the QListView call this view stands in for)
-        """Rows are always uniform here (fixed header sections); kept so list set-ups apply unchanged."""

@@ -520,46 +520,21 @@ def test_a_move_keeps_the_selection(qapp):
     assert [i.row() for i in view.selectionModel().selectedIndexes()] == [0]
 
 
-def test_a_changed_row_does_not_lay_out_the_whole_list_again(qapp):
-    """QListView re-laid out all 10,000 rows (two calls into Python per row) whenever one row's data changed."""
-    from queue_gui.qt.queue_model import UniformListView
+class CountingModel(QueueModel):
+    """A queue model that counts the calls a view makes into Python for the row count."""
 
-    calls = [0]
+    calls = 0
 
-    class CountingModel(QueueModel):
-        def rowCount(self, parent=QModelIndex()):
-            calls[0] += 1
-            return super().rowCount(parent)
-
-    items = [plan(kwargs={"num": i}) for i in range(10_000)]
-    model = CountingModel()
-    view = UniformListView()
-    configure_queue_view(view)
-    view.setModel(model)
-    view.resize(400, 300)
-    view.show()
-    model.set_queue(items, None)
-    QApplication.processEvents()
-    calls[0] = 0
-    model.follow(queue_event([("start",)], items[1:], items[0]))  # the front row now reads "Running:"
-    model.set_running_look(progress=(0.5, "5 of 10"))
-    QApplication.processEvents()
-    assert calls[0] < 200, f"{calls[0]} rowCount calls for two changed rows"
-    assert view.visualRect(model.index(0)).isValid(), "the row is still laid out where it was"
+    def rowCount(self, parent=QModelIndex()):
+        self.calls += 1
+        return super().rowCount(parent)
 
 
-def test_a_plan_ending_in_a_10000_item_queue_does_not_lay_out_every_row(qapp):
-    """The window's queue view: a row removed or inserted costs the rows it touches (QListView visited all 10,000)."""
+def shown_queue_of(count):
+    """The window's queue view, shown, holding ``count`` items; and its counting model."""
     from queue_gui.qt.queue_model import QueueView
 
-    calls = [0]
-
-    class CountingModel(QueueModel):
-        def rowCount(self, parent=QModelIndex()):
-            calls[0] += 1
-            return super().rowCount(parent)
-
-    items = [plan(kwargs={"num": i}) for i in range(10_000)]
+    items = [plan(kwargs={"num": i}) for i in range(count)]
     model = CountingModel()
     view = QueueView()
     configure_queue_view(view)
@@ -568,13 +543,30 @@ def test_a_plan_ending_in_a_10000_item_queue_does_not_lay_out_every_row(qapp):
     view.show()
     model.set_queue(items, None)
     QApplication.processEvents()
+    return view, model, items
+
+
+def test_a_changed_row_does_not_lay_out_the_whole_list_again(qapp):
+    """QListView re-laid out all 10,000 rows (two calls into Python per row) whenever one row's data changed."""
+    view, model, items = shown_queue_of(10_000)
+    model.calls = 0
+    model.follow(queue_event([("start",)], items[1:], items[0]))  # the front row now reads "Running:"
+    model.set_running_look(progress=(0.5, "5 of 10"))
+    QApplication.processEvents()
+    assert model.calls < 200, f"{model.calls} rowCount calls for two changed rows"
+    assert view.visualRect(model.index(0)).isValid(), "the row is still laid out where it was"
+
+
+def test_a_plan_ending_in_a_10000_item_queue_does_not_lay_out_every_row(qapp):
+    """The window's queue view: a row removed or inserted costs the rows it touches (QListView visited all 10,000)."""
+    view, model, items = shown_queue_of(10_000)
     for changes, queue, running in (
         ([("start",)], items[1:], items[0]),
         ([("finish", False)], items[1:], None),
         ([("insert", 9_999, [plan(kwargs={"num": -1})])], items[1:], None),
     ):
-        calls[0] = 0
+        model.calls = 0
         model.follow(queue_event(changes, queue, running))
         QApplication.processEvents()
-        assert calls[0] < 200, f"{calls[0]} rowCount calls for {changes[0][0]}"
+        assert model.calls < 200, f"{model.calls} rowCount calls for {changes[0][0]}"
     assert view.rowAt(0) == 0 and model.rowCount() == 10_000

@@ -102,7 +102,6 @@ class HistoryPanel(QWidget):
         self.view.setModel(model)
         self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.view.setUniformItemSizes(True)
         # Rows elide at the right edge instead of scrolling sideways; the
         # details pane shows the whole call.
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
